@@ -1,0 +1,136 @@
+"""Turn raw document text into clean prose: Unicode, web boilerplate, title and date."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """Cleaned body text with the title and publication date found in it (if any)."""
+
+    text: str
+    title: str
+    date: str | None
+
+
+# Navigation menus copied with the page ("ABOUT Introduction Officials Departments ...").
+_MENU = re.compile(r"^(ABOUT|INVESTING|LIVING|NEWS|HOME|SERVICES)\b(\s+[A-Z][\w'’&-]*)+\s*$")
+_BOILERPLATE_LINE = [
+    _MENU,
+    re.compile(r"^Contact Us\b", re.I),
+    re.compile(r"Terms and Conditions|Privacy Policy", re.I),
+    re.compile(r"^Home\s*(>|»|ยป)", re.I),  # breadcrumbs
+    re.compile(r"^(Tel|Fax|E-?mail|Phone|Mobile)\s*[:：]", re.I),
+    re.compile(r"^©"),  # photo or site copyright credits
+    re.compile(r"^[^.!?]{0,60}\s(»|ยป)\s"),  # "China News & Articles » Title" breadcrumbs
+    re.compile(r"^\d{4} [A-Z][\w ]+ China data:"),  # related-link strips
+]
+# Photo credits inside the text: "[Photo provided to]", "[Photo/]", "[Photo by X]".
+_PHOTO_CREDIT = re.compile(r"\s*\[Photo[^\]]*\]", re.I)
+_ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})\b")
+_DATE_LINE = re.compile(
+    r"^\s*(?:date|updated|published|posted)\s*[:：]?\s*((?:19|20)\d{2}-\d{1,2}-\d{1,2})\b\s*", re.I
+)
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_MONTH_DAY = re.compile(r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})\b", re.I)
+_YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def html_to_text(html: str) -> str:
+    """Return the visible text of an HTML page, without scripts, styles and navigation."""
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "form", "iframe"]):
+        tag.decompose()
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    if soup.title:
+        soup.title.decompose()
+    body = soup.get_text("\n")
+    return f"{title}\n\n{body}" if title else body
+
+
+def normalise_unicode(text: str) -> str:
+    """NFC-normalise and drop invisible and control characters.
+
+    NFC, not NFKC: NFKC would turn "km²" into "km2" and break quoted figures.
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub("", text)
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\t", " ")
+
+
+def _is_boilerplate(line: str) -> bool:
+    return any(p.search(line) for p in _BOILERPLATE_LINE)
+
+
+def _find_date(lines: list[str]) -> tuple[str | None, list[str]]:
+    """Return an ISO date found in the text and the lines with a leading date stamp removed."""
+    for i, line in enumerate(lines):
+        m = _DATE_LINE.match(line)
+        if m:
+            y, mo, d = (int(x) for x in m.group(1).split("-"))
+            rest = line[m.end() :].strip()
+            lines = lines[:i] + ([rest] if rest else []) + lines[i + 1 :]
+            return f"{y:04d}-{mo:02d}-{d:02d}", lines
+    text = "\n".join(lines)
+    m = _ISO_DATE.search(text)
+    if m:
+        y, mo, d = (int(x) for x in m.groups())
+        return f"{y:04d}-{mo:02d}-{d:02d}", lines
+    # An event date in prose: "the 2023 ... Conference held on January 11" (year in the sentence).
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        md = _MONTH_DAY.search(sentence)
+        year = _YEAR.search(sentence)
+        if md and year:
+            month = _MONTHS.index(md.group(1).lower()) + 1
+            return f"{int(year.group(1)):04d}-{month:02d}-{int(md.group(2)):02d}", lines
+    # Undated profiles and features: the latest year they mention is the best estimate of when
+    # they were written, which is what ordering conflicting figures by recency needs.
+    years = [int(y) for y in _YEAR.findall(text)]
+    return (str(max(years)) if years else None), lines
+
+
+def _find_title(lines: list[str], fallback: str) -> str:
+    """Return the first headline-like line: short, no final full stop, not a byline."""
+    for line in lines[:8]:
+        words = line.split()
+        if 3 <= len(words) <= 16 and not line.rstrip().endswith((".", ":", ",")) and line[0].isupper():
+            return line.strip()
+    first = next((ln for ln in lines if ln.strip()), "")
+    sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]
+    words = sentence.split()
+    if words:
+        return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
+    return fallback
+
+
+def clean_text(raw: str, fallback_title: str) -> CleanText:
+    """Return the cleaned text of one document with its title and date.
+
+    Boilerplate lines (menus, contact banners, breadcrumbs, credits) are removed whole;
+    paragraphs are separated by one blank line.
+    """
+    text = normalise_unicode(raw)
+    text = _PHOTO_CREDIT.sub("", text)
+    lines = [re.sub(r"[ ]{2,}", " ", ln).strip() for ln in text.split("\n")]
+    lines = [ln for ln in lines if ln and not _is_boilerplate(ln)]
+    # A lone short line repeated (e.g. the title again at the bottom) is noise the second time.
+    seen: set[str] = set()
+    kept: list[str] = []
+    for ln in lines:
+        if len(ln) < 120 and ln in seen:
+            continue
+        seen.add(ln)
+        kept.append(ln)
+    date, kept = _find_date(kept)
+    title = _find_title(kept, fallback_title)
+    return CleanText(text="\n\n".join(kept), title=title, date=date)

@@ -1,0 +1,197 @@
+"""The `chatbot` command: index, status, ask, serve and eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from chatbot.indexer import BuildLocked, BuildReport
+from chatbot.settings import Settings, load_settings
+from chatbot.store import IndexCorrupt, IndexMismatch, IndexMissing, current_version, read_manifest
+
+log = logging.getLogger("chatbot")
+
+# Errors a user can cause and fix: reported in one line, exit status 2.
+USER_ERRORS = (BuildLocked, IndexMissing, IndexMismatch, IndexCorrupt, FileNotFoundError)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(
+        corpus=getattr(args, "corpus", None),
+        index=getattr(args, "index", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        top_k=getattr(args, "k", None),
+    )
+
+
+def _print_report(report: BuildReport, dry_run: bool) -> None:
+    plan = report.plan
+    out = sys.stdout
+    if plan.full_reason:
+        out.write(f"Full rebuild: {plan.full_reason}.\n")
+    for label, ids in (("added", plan.added), ("changed", plan.changed), ("removed", plan.removed)):
+        for doc_id in ids:
+            out.write(f"  {label:<9} {doc_id}\n")
+    for skipped in plan.scan.skipped:
+        out.write(f"  skipped   {skipped.doc_id}: {skipped.reason}\n")
+    out.write(
+        f"Documents: {len(plan.added)} added, {len(plan.changed)} changed, {len(plan.removed)} removed, "
+        f"{len(plan.unchanged)} unchanged, {len(plan.scan.skipped)} skipped.\n"
+    )
+    if dry_run:
+        out.write("Dry run: nothing was written.\n")
+    elif not report.wrote:
+        out.write(f"Index is up to date (version {report.version}, {report.chunks} passages).\n")
+    else:
+        out.write(
+            f"Built index version {report.version}: {report.documents} documents, {report.chunks} passages "
+            f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s.\n"
+        )
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.status:
+        return cmd_status(args)
+    from chatbot.pipeline import Chatbot
+
+    report = Chatbot(settings).build(full=args.full, dry_run=args.dry_run, progress=not args.quiet)
+    _print_report(report, args.dry_run)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    manifest = read_manifest(settings.index)
+    if manifest is None:
+        print(f"No index in {settings.index}: build it with `chatbot index`.")
+        return 1
+    print(f"Index:     {settings.index} (version {current_version(settings.index)})")
+    print(f"Built at:  {manifest.built_at}")
+    print(f"Model:     {manifest.spec.describe()}")
+    print(f"Documents: {len(manifest.documents)}; passages: {manifest.chunk_count}")
+    from chatbot.corpus import scan_corpus
+
+    scan = scan_corpus(settings.corpus, settings.max_document_bytes)
+    hashes = {d.doc_id: d.content_hash for d in scan.documents}
+    stale = sorted(
+        [d for d, h in hashes.items() if d not in manifest.documents or manifest.documents[d].content_hash != h]
+        + [d for d in manifest.documents if d not in hashes]
+    )
+    print(f"Stale:     {len(stale)} document(s) differ from the corpus" + (": " + ", ".join(stale) if stale else ""))
+    return 0
+
+
+def _ensure_index(settings: Settings) -> None:
+    """Build the index when none exists yet (first run on a fresh checkout)."""
+    if current_version(settings.index) is None:
+        from chatbot.pipeline import Chatbot
+
+        log.warning("No index in %s yet: building it now.", settings.index)
+        _print_report(Chatbot(settings).build(), False)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from chatbot.pipeline import Chatbot, InvalidQuestion
+
+    settings = _settings(args)
+    _ensure_index(settings)
+    try:
+        answer = Chatbot(settings).ask(args.question, args.history or [])
+    except InvalidQuestion as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.text)
+    for c in answer.citations:
+        print(f"\n[{c.n}] {c.title} ({c.date or 'undated'}) — {c.doc_id}\n    {c.text}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from chatbot.app import serve
+    from chatbot.pipeline import Chatbot
+
+    settings = _settings(args)
+    bot = Chatbot(settings)
+    if not args.no_build:
+        _print_report(bot.build(), False)
+    bot.index()  # load before the first visitor, and fail here if it cannot be loaded
+    print(f"Serving the chat on http://{settings.host}:{settings.port}", flush=True)
+    serve(bot, settings.host, settings.port)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from chatbot import evaluate
+
+    return evaluate.run(args, _settings(args))
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the `chatbot` command."""
+    parser = argparse.ArgumentParser(prog="chatbot", description="Investor Q&A over the Liangjiang corpus.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def folders(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--corpus", type=Path, help="documents folder (default: corpus/, or CHATBOT_CORPUS)")
+        p.add_argument("--index", type=Path, help="index folder (default: index/, or CHATBOT_INDEX)")
+
+    p = sub.add_parser("index", help="build or update the search index")
+    folders(p)
+    p.add_argument("--full", action="store_true", help="rebuild everything from scratch")
+    p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
+    p.add_argument("--status", action="store_true", help="summarise the index instead of building")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("status", help="summarise the index")
+    folders(p)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("ask", help="answer one question")
+    folders(p)
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("-k", type=int, help="passages to retrieve (default 5)")
+    p.add_argument("--history", nargs="*", help="earlier questions of the conversation")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("serve", help="start the chat page")
+    folders(p)
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 7860)")
+    p.add_argument("--no-build", action="store_true", help="do not update the index first")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("eval", help="run question sets and write a report")
+    folders(p)
+    from chatbot.evaluate import add_arguments
+
+    add_arguments(p)
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = make_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s"
+    )
+    try:
+        return int(args.func(args))
+    except USER_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

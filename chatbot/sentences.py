@@ -1,0 +1,54 @@
+"""Split passages into sentences with character offsets (the unit an answer quotes)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A sentence ends at . ! ? (or a Chinese full stop), optionally followed by a closing quote or
+# bracket, before whitespace and a capital, digit or opening quote; a blank line also ends one.
+_BOUNDARY = re.compile(r"(?<=[.!?。！？])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9\u4e00-\u9fff])|\n\s*\n|(?<=[。！？])")
+# Abbreviations after which a full stop does not end the sentence.
+_ABBREVIATIONS = ("Mr.", "Ms.", "Mrs.", "Dr.", "Co.", "Ltd.", "St.", "U.S.", "No.", "Prof.", "Inc.", "vs.")
+
+# A single capital and a full stop is an initial ("John Z. Zhang"), not a sentence end.
+_INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence and its [start, end) span in the text it was cut from."""
+
+    text: str
+    start: int
+    end: int
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Return the sentences of `text`, stripped, with offsets such that text[start:end] == sentence."""
+    sentences: list[Sentence] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        end = m.start() + _closing_len(m.group(0))
+        before = text[start:end].rstrip()
+        if before.endswith(_ABBREVIATIONS) or _INITIAL.search(before):
+            continue
+        _append(sentences, text, start, end)
+        start = m.end()
+    _append(sentences, text, start, len(text))
+    return sentences
+
+
+def _closing_len(sep: str) -> int:
+    """Length of the closing quote or bracket that belongs to the sentence before `sep`."""
+    return len(sep) - len(sep.lstrip("\"”’)"))
+
+
+def _append(out: list[Sentence], text: str, start: int, end: int) -> None:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    lead = len(piece) - len(piece.lstrip())
+    s = start + lead
+    out.append(Sentence(stripped, s, s + len(stripped)))

@@ -1,0 +1,282 @@
+"""The on-disk index: versioned FAISS vectors, chunk table and manifest, switched atomically.
+
+Layout of the index folder:
+    CURRENT                 name of the live version (replaced atomically with os.replace)
+    versions/<version>/     manifest.json, chunks.jsonl, vectors.faiss
+    embeddings.sqlite       cache of vectors keyed by (model id, chunk text hash)
+    build.lock              held while a build runs
+A build writes a new version folder beside the live one and only then repoints CURRENT, so a
+build killed at any moment leaves the previous version intact and loadable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import uuid
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+import faiss
+import numpy as np
+from pydantic import BaseModel
+
+from chatbot.embedding import Vectors
+from chatbot.types import Chunk, SkippedFile
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+VERSIONS = "versions"
+MANIFEST = "manifest.json"
+CHUNKS = "chunks.jsonl"
+VECTORS = "vectors.faiss"
+CACHE = "embeddings.sqlite"
+# Older versions kept beside the live one so that a reader that has just opened one can finish.
+KEEP_OLD_VERSIONS = 1
+
+
+class IndexSpec(BaseModel, frozen=True):
+    """What an index was built with; a loaded index must match the running settings."""
+
+    model_id: str
+    dim: int
+    chunk_tokens: int
+    chunk_overlap_tokens: int
+
+    def describe(self) -> str:
+        """Return a one-line human description."""
+        return (
+            f"model {self.model_id} ({self.dim}-d), chunks of {self.chunk_tokens} tokens "
+            f"with {self.chunk_overlap_tokens} overlap"
+        )
+
+
+class DocRecord(BaseModel, frozen=True):
+    """One indexed document as the manifest records it."""
+
+    content_hash: str
+    title: str
+    date: str | None
+    chunks: int
+
+
+class Manifest(BaseModel, frozen=True):
+    """Everything needed to judge an index: spec, documents by hash, when it was built."""
+
+    format: int = FORMAT_VERSION
+    version: str
+    built_at: str
+    spec: IndexSpec
+    documents: dict[str, DocRecord]
+    chunk_count: int
+    skipped: list[dict[str, str]] = []
+
+
+class IndexMissing(FileNotFoundError):
+    """No built index in the folder."""
+
+
+class IndexMismatch(ValueError):
+    """The index was built with other settings than the running ones."""
+
+
+class IndexCorrupt(ValueError):
+    """An index version is unreadable or inconsistent."""
+
+
+def new_version_name() -> str:
+    """Return a sortable, unique version name (UTC time plus a short random suffix)."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def current_version(index_dir: Path) -> str | None:
+    """Return the live version's name, or None when nothing was built yet."""
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def read_manifest(index_dir: Path, version: str | None = None) -> Manifest | None:
+    """Return the manifest of `version` (default: the live one), or None when there is none."""
+    version = version or current_version(index_dir)
+    if version is None:
+        return None
+    path = index_dir / VERSIONS / version / MANIFEST
+    try:
+        return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError as exc:
+        raise IndexCorrupt(f"The index manifest {path} is unreadable ({exc}); rebuild with `chatbot index --full`.") from exc
+
+
+class LoadedIndex:
+    """A live index version in memory: its manifest, chunk table and FAISS vectors."""
+
+    def __init__(self, manifest: Manifest, chunks: list[Chunk], vectors: faiss.Index) -> None:
+        self.manifest = manifest
+        self.chunks = chunks
+        self.vectors = vectors
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    def search(self, query: Vectors, k: int) -> list[tuple[int, float]]:
+        """Return (row, cosine score) of the `k` nearest chunks to one normalised query vector."""
+        k = min(k, len(self.chunks))
+        if k == 0:
+            return []
+        scores, rows = self.vectors.search(np.ascontiguousarray(query.reshape(1, -1)), k)
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+
+
+def load_index(index_dir: Path, spec: IndexSpec, version: str | None = None) -> LoadedIndex:
+    """Return the live (or given) index version, checked against `spec`.
+
+    Raises IndexMissing when nothing is built and IndexMismatch when it was built otherwise.
+    """
+    version = version or current_version(index_dir)
+    manifest = read_manifest(index_dir, version) if version else None
+    if manifest is None:
+        raise IndexMissing(f"No index in {index_dir}: build it with `chatbot index`.")
+    if manifest.format != FORMAT_VERSION:
+        raise IndexMismatch(
+            f"The index in {index_dir} has format {manifest.format}, this program reads "
+            f"{FORMAT_VERSION}: rebuild it with `chatbot index --full`."
+        )
+    if manifest.spec != spec:
+        raise IndexMismatch(
+            f"The index in {index_dir} was built with {manifest.spec.describe()}, but the settings "
+            f"ask for {spec.describe()}: rebuild it with `chatbot index --full`."
+        )
+    folder = index_dir / VERSIONS / manifest.version
+    chunks = [
+        Chunk(**json.loads(line))
+        for line in (folder / CHUNKS).read_text(encoding="utf-8").splitlines()
+        if line
+    ]
+    vectors = faiss.read_index(str(folder / VECTORS))
+    if vectors.ntotal != len(chunks) or len(chunks) != manifest.chunk_count:
+        raise IndexCorrupt(
+            f"Index version {manifest.version} is inconsistent ({vectors.ntotal} vectors, "
+            f"{len(chunks)} chunks): rebuild it with `chatbot index --full`."
+        )
+    return LoadedIndex(manifest, chunks, vectors)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def write_version(
+    index_dir: Path, manifest: Manifest, chunks: list[Chunk], vectors: Vectors
+) -> Path:
+    """Write a complete version folder, fsync it, then make it the live version atomically.
+
+    Returns the version folder.
+    """
+    versions = index_dir / VERSIONS
+    versions.mkdir(parents=True, exist_ok=True)
+    tmp = versions / f".tmp-{manifest.version}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    index = faiss.IndexFlatIP(manifest.spec.dim)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    _write_file(tmp / VECTORS, faiss.serialize_index(index).tobytes())
+    rows = "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks)
+    _write_file(tmp / CHUNKS, rows.encode("utf-8"))
+    # The manifest goes last: a folder with a manifest is complete.
+    _write_file(tmp / MANIFEST, manifest.model_dump_json(indent=2).encode("utf-8"))
+    _fsync_dir(tmp)
+    final = versions / manifest.version
+    os.replace(tmp, final)
+    _fsync_dir(versions)
+    pointer = index_dir / f".{CURRENT}.tmp"
+    _write_file(pointer, manifest.version.encode("utf-8"))
+    os.replace(pointer, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+    return final
+
+
+def prune_versions(index_dir: Path, keep_old: int = KEEP_OLD_VERSIONS) -> list[str]:
+    """Delete leftovers of killed builds and all but `keep_old` older versions; return their names."""
+    versions = index_dir / VERSIONS
+    live = current_version(index_dir)
+    if not versions.is_dir():
+        return []
+    removed: list[str] = []
+    old = sorted((p for p in versions.iterdir() if p.name != live), key=lambda p: p.name)
+    leftovers = [p for p in old if p.name.startswith(".tmp-")]
+    complete = [p for p in old if not p.name.startswith(".tmp-")]
+    for path in leftovers + complete[: max(0, len(complete) - keep_old)]:
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path.name)
+    return removed
+
+
+class EmbeddingCache:
+    """Vectors already computed, keyed by (model id, chunk text hash), in SQLite.
+
+    Each batch is committed as soon as it is embedded, so a killed build loses at most one batch.
+    """
+
+    def __init__(self, path: Path, model_id: str, dim: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.model_id = model_id
+        self.dim = dim
+        self.db = sqlite3.connect(path, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (model TEXT, hash TEXT, vec BLOB, PRIMARY KEY (model, hash))"
+        )
+
+    def get_many(self, hashes: list[str]) -> dict[str, Vectors]:
+        """Return the cached vectors among `hashes`."""
+        found: dict[str, Vectors] = {}
+        unique = list(dict.fromkeys(hashes))
+        for i in range(0, len(unique), 500):
+            part = unique[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for h, blob in self.db.execute(
+                f"SELECT hash, vec FROM vectors WHERE model = ? AND hash IN ({marks})",
+                [self.model_id, *part],
+            ):
+                found[h] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, hashes: list[str], vectors: Vectors) -> None:
+        """Store vectors and commit."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+            [(self.model_id, h, v.astype(np.float32).tobytes()) for h, v in zip(hashes, vectors, strict=True)],
+        )
+        self.db.commit()
+
+    def retain_only(self, hashes: set[str]) -> int:
+        """Drop this model's vectors whose text is no longer indexed; return how many."""
+        stored = [h for (h,) in self.db.execute("SELECT hash FROM vectors WHERE model = ?", [self.model_id])]
+        stale = [(self.model_id, h) for h in stored if h not in hashes]
+        self.db.executemany("DELETE FROM vectors WHERE model = ? AND hash = ?", stale)
+        self.db.commit()
+        return len(stale)
+
+    def close(self) -> None:
+        self.db.close()

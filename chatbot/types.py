@@ -1,0 +1,100 @@
+"""Plain data passed between the pipeline's stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """A cleaned corpus document; `doc_id` is its path relative to the corpus folder."""
+
+    doc_id: str
+    title: str
+    date: str | None
+    text: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A corpus file that could not be used, and why (said to the user as a warning)."""
+
+    doc_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document; `text == document.text[start:end]`."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    date: str | None
+    text: str
+    start: int
+    end: int
+    text_hash: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its retrieval score (higher is better) and 1-based rank."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer: the exact passage and where it came from.
+
+    `highlight` is the [start, end) span of the supporting sentence inside `text`.
+    """
+
+    n: int
+    doc_id: str
+    title: str
+    date: str | None
+    text: str
+    start: int
+    end: int
+    score: float
+    highlight: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the chatbot says to one question."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    index_version: str = ""
+    hits: tuple[Hit, ...] = field(default=(), compare=False, repr=False)
+
+    def to_json(self) -> dict[str, object]:
+        """Return the public JSON form used by `chatbot ask --json` and the API."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "index_version": self.index_version,
+            "citations": [
+                {
+                    "n": c.n,
+                    "doc_id": c.doc_id,
+                    "title": c.title,
+                    "date": c.date,
+                    "text": c.text,
+                    "start": c.start,
+                    "end": c.end,
+                    "score": round(c.score, 4),
+                    "highlight": list(c.highlight),
+                }
+                for c in self.citations
+            ],
+        }

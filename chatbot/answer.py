@@ -1,80 +1,50 @@
-"""Compose a short extractive answer from the retrieved passages, with numbered citations."""
+"""Compose a short extractive answer from scored sentences, with numbered citations."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Sequence
 
-import numpy as np
-
-from chatbot.chunking import text_hash
-from chatbot.embedding import Encoder, Vectors
-from chatbot.sentences import split_sentences
+from chatbot.conflicts import find_conflict
+from chatbot.rerank import ScoredSentence, SentenceVectors
 from chatbot.settings import Settings
 from chatbot.types import Answer, Citation, Hit
 
+__all__ = ["ABSTAIN_TEXT", "SentenceVectors", "compose_answer", "confidence"]
+
 ABSTAIN_TEXT = "The documents don't say."
 
-
-@dataclass(frozen=True)
-class Candidate:
-    """A sentence of a retrieved passage, scored for how well it answers the question."""
-
-    hit: Hit
-    text: str
-    start: int  # offset inside the passage
-    end: int
-    score: float
+# Time words that only make sense with the article's date ("this May", "visited Atlanta Thursday").
+_RELATIVE_TIME = re.compile(
+    r"\b(?:this|last|next)\s+(?:year|month|week|spring|summer|autumn|fall|winter|january|february|march"
+    r"|april|may|june|july|august|september|october|november|december)\b"
+    r"|\b(?:yesterday|today|tomorrow|recently|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|\b\w+\s+(?:years?|decades?|months?)\s+ago\b",
+    re.IGNORECASE,
+)
 
 
-class SentenceVectors:
-    """Sentence embeddings computed on demand and kept, since passages recur across questions."""
+def confidence(best: ScoredSentence, settings: Settings) -> float:
+    """Return how sure we are that `best` answers the question (compared with abstain_below).
 
-    def __init__(self, encoder: Encoder, max_entries: int = 50_000) -> None:
-        self.encoder = encoder
-        self.max_entries = max_entries
-        self._cache: dict[str, Vectors] = {}
-
-    def get(self, texts: list[str]) -> Vectors:
-        """Return one normalised vector per text."""
-        keys = [text_hash(t) for t in texts]
-        missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
-        if missing:
-            by_key = dict(zip(keys, texts, strict=True))
-            vectors = self.encoder.encode_passages([by_key[k] for k in missing])
-            if len(self._cache) + len(missing) > self.max_entries:
-                self._cache.clear()
-            self._cache.update(zip(missing, vectors, strict=True))
-        if not keys:
-            return np.zeros((0, self.encoder.dim), dtype=np.float32)
-        return np.vstack([self._cache[k] for k in keys])
-
-
-def score_sentences(
-    query: Vectors, hits: list[Hit], vectors: SentenceVectors, passage_weight: float
-) -> list[Candidate]:
-    """Return every sentence of the hits, scored and sorted best first.
-
-    The score mixes the sentence's own similarity to the question with its passage's, so a
-    sentence that only makes sense in context (a figure after its subject) still ranks.
+    The rule was chosen from the score distributions of answerable and unanswerable dev questions:
+    what separates them is whether the question's rare terms occur in the best sentence and its
+    passage, more than how close the embeddings are.
     """
-    spans = [(hit, s) for hit in hits for s in split_sentences(hit.chunk.text)]
-    if not spans:
-        return []
-    sims = vectors.get([s.text for _, s in spans]) @ query.reshape(-1)
-    candidates = [
-        Candidate(hit, s.text, s.start, s.end, (1 - passage_weight) * float(sim) + passage_weight * hit.score)
-        for (hit, s), sim in zip(spans, sims, strict=True)
-    ]
-    return sorted(candidates, key=lambda c: c.score, reverse=True)
+    return (
+        settings.abstain_weight_coverage * best.coverage
+        + (1 - settings.abstain_weight_coverage) * best.context
+        + settings.abstain_weight_cosine * best.cosine
+    )
 
 
-def _pick(candidates: list[Candidate], settings: Settings) -> list[Candidate]:
+def _pick(sentences: Sequence[ScoredSentence], settings: Settings) -> list[ScoredSentence]:
     """Return the best sentence and the few close runners-up, each quoted once."""
-    best = candidates[0]
+    best = sentences[0]
     chosen = [best]
     seen = {(best.hit.chunk.doc_id, best.hit.chunk.start + best.start)}
     seen_text = {best.text}
-    for c in candidates[1:]:
+    for c in sentences[1:]:
         if len(chosen) >= settings.max_answer_sentences or c.score < best.score * settings.sentence_keep_ratio:
             break
         key = (c.hit.chunk.doc_id, c.hit.chunk.start + c.start)
@@ -86,8 +56,15 @@ def _pick(candidates: list[Candidate], settings: Settings) -> list[Candidate]:
     return chosen
 
 
-def _cite(chosen: list[Candidate]) -> tuple[str, tuple[Citation, ...]]:
-    """Return the answer text with [n] markers and the citations the markers point to."""
+def _dated(c: ScoredSentence) -> str:
+    """Return the sentence, followed by its source's date when it speaks in relative time."""
+    if c.hit.chunk.date and _RELATIVE_TIME.search(c.text):
+        return f"{c.text} (source dated {c.hit.chunk.date})"
+    return c.text
+
+
+def _cite(chosen: Sequence[ScoredSentence], with_dates: bool = False) -> tuple[list[str], tuple[Citation, ...]]:
+    """Return each chosen sentence followed by its [n] marker, and the citations the markers point to."""
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     parts: list[str] = []
@@ -108,29 +85,43 @@ def _cite(chosen: list[Candidate]) -> tuple[str, tuple[Citation, ...]]:
                     highlight=(c.start, c.end),
                 )
             )
-        parts.append(f"{c.text} [{numbers[chunk.chunk_id]}]")
-    return " ".join(parts), tuple(citations)
+        marker = f"[{numbers[chunk.chunk_id]}]"
+        if with_dates:
+            parts.append(f"{c.text} {marker} ({chunk.date or 'undated'})")
+        else:
+            parts.append(f"{_dated(c)} {marker}")
+    return parts, tuple(citations)
+
+
+def _newest_first(sentences: list[ScoredSentence]) -> list[ScoredSentence]:
+    # ISO dates and bare years sort correctly as text; undated sources go last.
+    return sorted(sentences, key=lambda s: s.hit.chunk.date or "", reverse=True)
 
 
 def compose_answer(
     question: str,
-    query: Vectors,
-    hits: list[Hit],
-    vectors: SentenceVectors,
+    sentences: Sequence[ScoredSentence],
+    hits: Sequence[Hit],
     settings: Settings,
     index_version: str,
 ) -> Answer:
-    """Return an answer built from the sentences that best answer the question.
+    """Return an answer built from the sentences that best answer the question, best first.
 
-    When even the best sentence scores below `settings.abstain_below`, the answer says the
-    documents don't say, and names the closest passage they do have.
+    Abstains (saying the documents don't say, and naming the closest thing they do say) when the
+    best sentence's confidence is below `settings.abstain_below`; when documents give different
+    values for the same measure, says so and cites each with its date, newest first.
     """
-    candidates = score_sentences(query, hits, vectors, settings.passage_weight)
-    if not candidates:
+    if not sentences:
         return Answer(question, ABSTAIN_TEXT, True, (), index_version, tuple(hits))
-    if candidates[0].score < settings.abstain_below:
-        closest, citations = _cite(candidates[:1])
-        text = f"{ABSTAIN_TEXT} The closest they come is: {closest}"
+    best = sentences[0]
+    if confidence(best, settings) < settings.abstain_below:
+        parts, citations = _cite([best])
+        text = f"{ABSTAIN_TEXT} The closest they come is: {parts[0]}"
         return Answer(question, text, True, citations, index_version, tuple(hits))
-    text, citations = _cite(_pick(candidates, settings))
-    return Answer(question, text, False, citations, index_version, tuple(hits))
+    conflict = find_conflict(sentences, settings.conflict_min_share)
+    if conflict:
+        parts, citations = _cite(_newest_first(conflict), with_dates=True)
+        text = "The sources differ: " + " ".join(parts)
+        return Answer(question, text, False, citations, index_version, tuple(hits))
+    parts, citations = _cite(_pick(sentences, settings))
+    return Answer(question, " ".join(parts), False, citations, index_version, tuple(hits))

@@ -1,16 +1,19 @@
-"""The Gradio chat page: streamed answers with numbered, expandable sources."""
+"""The Gradio chat page: streamed answers with numbered, expandable sources, and an index rebuild."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from chatbot.pipeline import Chatbot, InvalidQuestion
-from chatbot.render import answer_markdown
-from chatbot.store import IndexMismatch, IndexMissing, read_manifest
+from chatbot.indexer import BuildLocked, BuildReport
+from chatbot.pipeline import Chatbot, InvalidQuestion, check_question
+from chatbot.render import answer_markdown, escape_markdown, sources_html
+from chatbot.settings import Settings
+from chatbot.store import IndexCorrupt, IndexMismatch, IndexMissing, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -27,81 +30,232 @@ EXAMPLES = [
 ]
 # Words per streamed update: small enough to look live, large enough not to flood the socket.
 STREAM_WORDS = 4
+SEARCHING = "Searching the documents…"
+FAILED = "Something went wrong while answering; please try again."
+# Errors about the index that the person running the chat can fix (the message says how).
+INDEX_ERRORS = (IndexMissing, IndexMismatch, IndexCorrupt)
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+CSS = """
+#chat .sources blockquote { white-space: normal; overflow-wrap: anywhere; margin: 0.3em 0 0.6em; }
+#chat .sources summary { cursor: pointer; }
+#chat mark.support { background: #fde68a; color: inherit; padding: 0 0.1em; }
+#chat .index-version { opacity: 0.75; }
+"""
+
+Message = dict[str, Any]
 
 
-def _user_questions(history: list[dict[str, Any]]) -> list[str]:
-    """Return the earlier user turns of an OpenAI-style message history."""
-    out = []
-    for m in history:
-        if m.get("role") == "user":
-            content = m.get("content")
-            if isinstance(content, list):  # Gradio 6 may hand back content as typed parts
-                content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-            out.append(str(content))
-    return out
+class ServeError(ValueError):
+    """A serving option the user got wrong; the message says how to fix it."""
 
 
 def index_note(bot: Chatbot) -> str:
     """Return a one-line note of the live index version and when it was built."""
-    manifest = read_manifest(bot.settings.index)
+    try:
+        manifest = read_manifest(bot.settings.index)
+    except IndexCorrupt as exc:
+        return str(exc)
     if manifest is None:
-        return "No index built yet."
+        return "No index built yet: use **Rebuild index** below or run `chatbot index`."
     return (
-        f"Index version `{manifest.version}`, built {manifest.built_at}: "
+        f"Live index version `{manifest.version}`, built {manifest.built_at}: "
         f"{len(manifest.documents)} documents, {manifest.chunk_count} passages."
     )
 
 
-def build_app(bot: Chatbot) -> gr.Blocks:
-    """Return the chat page wired to `bot` (not launched)."""
+def _built_at(bot: Chatbot, version: str) -> str | None:
+    """Return when `version` was built, or None once it has been pruned."""
+    try:
+        manifest = read_manifest(bot.settings.index, version)
+    except IndexCorrupt:
+        return None
+    return manifest.built_at if manifest else None
 
-    def respond(message: str, history: list[dict[str, Any]]) -> Iterator[tuple[str, list[dict[str, Any]], str]]:
+
+def _history_strings(history: object, limit: int) -> list[str]:
+    """Return the last `limit` earlier questions, dropping anything that is not text."""
+    if not isinstance(history, list | tuple) or limit == 0:
+        return []
+    return [h for h in history if isinstance(h, str)][-limit:]
+
+
+def report_summary(report: BuildReport) -> str:
+    """Return a Markdown summary of a build: version and per-document counts."""
+    plan = report.plan
+    counts = (
+        f"{len(plan.added)} added, {len(plan.changed)} changed, {len(plan.removed)} removed, "
+        f"{len(plan.unchanged)} unchanged, {len(plan.scan.skipped)} skipped"
+    )
+    skipped = "".join(
+        f"\n- skipped {escape_markdown(s.doc_id)}: {escape_markdown(s.reason)}" for s in plan.scan.skipped
+    )
+    if not report.wrote:
+        return f"Index already up to date (version `{report.version}`): {counts}.{skipped}"
+    return (
+        f"Rebuilt index version `{report.version}` in {report.seconds:.1f} s: {counts}; "
+        f"{report.chunks} passages ({report.embedded} embedded, {report.reused} reused).{skipped}"
+    )
+
+
+def build_app(bot: Chatbot) -> gr.Blocks:
+    """Return the chat page wired to `bot`, its queue configured from the settings (not launched)."""
+    settings = bot.settings
+
+    def respond(
+        message: str, history: list[Message], asked: list[str]
+    ) -> Iterator[tuple[str, list[Message], list[str], str]]:
         history = list(history or [])
+        asked = list(asked or [])
         try:
-            answer = bot.ask(message, _user_questions(history))
+            check_question(message, settings.max_question_chars)
         except InvalidQuestion as exc:
-            yield message, history, index_note(bot)  # keep what they typed so they can fix it
             gr.Warning(str(exc))
+            yield message, history, asked, index_note(bot)  # keep what they typed so they can fix it
             return
-        except (IndexMissing, IndexMismatch) as exc:
-            yield message, history, str(exc)
+        shown = history + [{"role": "user", "content": escape_markdown(" ".join(message.split()))}]
+        yield "", shown + [{"role": "assistant", "content": SEARCHING}], asked, index_note(bot)
+        try:
+            answer = bot.ask(message, _history_strings(asked, settings.max_history_turns))
+        except InvalidQuestion as exc:
             gr.Warning(str(exc))
+            yield message, history, asked, index_note(bot)
             return
-        history = history + [{"role": "user", "content": answer.question}]
+        except INDEX_ERRORS as exc:
+            gr.Warning(str(exc))
+            yield message, history, asked, str(exc)
+            return
+        except Exception:
+            log.exception("Answering %r failed", message[:200])
+            gr.Warning(FAILED)
+            yield message, history, asked, index_note(bot)
+            return
+        asked = asked + [message]
         words = answer.text.split(" ")
         for i in range(STREAM_WORDS, len(words), STREAM_WORDS):
-            yield "", history + [{"role": "assistant", "content": " ".join(words[:i])}], index_note(bot)
-        final = answer_markdown(answer) + f"\n\n<sub>Answered from index version {answer.index_version}.</sub>"
-        yield "", history + [{"role": "assistant", "content": final}], index_note(bot)
+            partial = escape_markdown(" ".join(words[:i])) + " …"
+            yield "", shown + [{"role": "assistant", "content": partial}], asked, index_note(bot)
+        final = shown + [
+            {"role": "assistant", "content": answer_markdown(answer)},
+            {"role": "assistant", "content": sources_html(answer, _built_at(bot, answer.index_version))},
+        ]
+        yield "", final, asked, index_note(bot)
 
     def ask_api(question: str, history: list[str] | None = None) -> dict[str, object]:
-        """Answer one question; returns the same JSON object as `chatbot ask --json`."""
+        """Answer one question; returns the `chatbot ask --json` object, or {"question", "error"}."""
         try:
-            return bot.ask(question, history or []).to_json()
-        except InvalidQuestion as exc:
+            text = question if isinstance(question, str) else ""
+            return bot.ask(text, _history_strings(history, settings.max_history_turns)).to_json()
+        except (InvalidQuestion, *INDEX_ERRORS) as exc:
             return {"question": question, "error": str(exc)}
 
+    def rebuild(request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:
+        client = request.client.host if request and request.client else None
+        if client not in LOOPBACK:
+            gr.Warning("The index can only be rebuilt from the machine that runs the chat.")
+            return "Rebuild refused: open the chat on the machine that runs it.", index_note(bot)
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            progress((done, max(total, 1)), desc=f"Rebuilding: {stage}", unit="steps")
+
+        try:
+            report = bot.build(progress=False, on_progress=on_progress)
+        except (BuildLocked, ValueError, OSError) as exc:  # the index errors are ValueErrors too
+            log.warning("Rebuild from the page failed: %s", exc)
+            gr.Warning(str(exc))
+            return f"Rebuild failed, the live index is unchanged: {escape_markdown(str(exc))}", index_note(bot)
+        return report_summary(report), index_note(bot)
+
     with gr.Blocks(title=TITLE) as demo:
-        gr.Markdown(f"# {TITLE}\n{DESCRIPTION}")
-        chat = gr.Chatbot(label="Conversation", height=520, buttons=["copy"], elem_id="chat")
+        gr.Markdown(f"# {TITLE}\n{DESCRIPTION}", elem_id="intro")
+        chat = gr.Chatbot(
+            label="Conversation",
+            height=520,
+            buttons=["copy", "copy_all"],
+            latex_delimiters=[],  # "$" in a figure is money, not maths
+            allow_tags=False,
+            sanitize_html=True,
+            elem_id="chat",
+        )
+        asked = gr.State([])
         with gr.Row():
             box = gr.Textbox(
                 placeholder="Ask a question about Liangjiang New Area…",
                 show_label=False,
                 scale=8,
+                min_width=200,
                 elem_id="question",
             )
-            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-        gr.Examples(EXAMPLES, inputs=box, label="Example questions")
+            send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
+        gr.Examples(EXAMPLES, inputs=box, label="Example questions", elem_id="examples")
         note = gr.Markdown(index_note(bot), elem_id="index-note")
-        box.submit(respond, [box, chat], [box, chat, note], api_visibility="private")
-        send.click(respond, [box, chat], [box, chat, note], api_visibility="private")
-        gr.api(ask_api, api_name="ask")
+        with gr.Accordion("Index", open=False, visible=settings.rebuild_button, elem_id="index-panel"):
+            gr.Markdown("Re-read `corpus/` and update the index; questions keep being answered meanwhile.")
+            rebuild_btn = gr.Button("Rebuild index", elem_id="rebuild")
+            rebuild_status = gr.Markdown("", elem_id="rebuild-status")
+        answer_event = {"concurrency_limit": settings.answer_concurrency, "concurrency_id": "answer"}
+        outputs = [box, chat, asked, note]
+        box.submit(respond, [box, chat, asked], outputs, api_visibility="private", **answer_event)
+        send.click(respond, [box, chat, asked], outputs, api_visibility="private", **answer_event)
+        chat.clear(lambda: [], None, asked, api_visibility="private")
+        rebuild_btn.click(
+            rebuild, None, [rebuild_status, note], api_visibility="private",
+            concurrency_limit=1, concurrency_id="rebuild",
+        )
+        gr.api(ask_api, api_name="ask", **answer_event)
+    demo.queue(max_size=settings.max_queue, default_concurrency_limit=settings.answer_concurrency)
     return demo
 
 
-def serve(bot: Chatbot, host: str, port: int) -> None:
-    """Launch the chat on host:port and block."""
+def auth_pairs(settings: Settings) -> list[tuple[str, str]] | None:
+    """Return the (user, password) logins from the settings, or None when the chat is open.
+
+    Raises ServeError for a malformed login or an unreadable password file.
+    """
+    lines: list[str] = []
+    if settings.auth:
+        lines.append(settings.auth)
+    if settings.auth_file:
+        try:
+            lines += [ln.strip() for ln in Path(settings.auth_file).read_text(encoding="utf-8").splitlines()]
+        except OSError as exc:
+            raise ServeError(f"Cannot read the password file {settings.auth_file} ({exc.strerror}).") from exc
+    pairs = []
+    for line in filter(None, lines):
+        user, sep, password = line.partition(":")
+        if not sep or not user or not password:
+            raise ServeError("Give logins as USER:PASSWORD (one a line in a password file).")
+        pairs.append((user, password))
+    return pairs or None
+
+
+def launch(bot: Chatbot, *, block: bool = True) -> gr.Blocks:
+    """Launch the chat on the settings' host and port; return the running page (blocks if `block`)."""
+    settings = bot.settings
+    auth = auth_pairs(settings)
+    if settings.host not in LOOPBACK and auth is None:
+        log.warning(
+            "Serving on %s without a password: anyone who can reach it can use the chat. "
+            "Pass --auth USER:PASSWORD to require a login.", settings.host,
+        )
     demo = build_app(bot)
-    demo.queue(default_concurrency_limit=2)
-    demo.launch(server_name=host, server_port=port, show_error=False)
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=auth,
+        show_error=False,
+        prevent_thread_lock=not block,
+        # Gradio serves only its own temporary files; block the index and corpus by name too so
+        # that no route can hand out anything from them, whatever Gradio's defaults become.
+        allowed_paths=[],
+        blocked_paths=[str(settings.index.resolve()), str(settings.corpus.resolve())],
+        max_file_size=settings.max_upload_bytes,
+        ssr_mode=False,
+        quiet=not block,
+        css=CSS,
+    )
+    return demo
+
+
+def serve(bot: Chatbot) -> None:
+    """Launch the chat and block until it is stopped."""
+    launch(bot, block=True)

@@ -6,16 +6,17 @@ import argparse
 import json
 import logging
 import sys
+from functools import partial
 from pathlib import Path
 
-from chatbot.indexer import BuildLocked, BuildReport
+from chatbot.indexer import BuildLocked, BuildReport, NoDocuments
 from chatbot.settings import Settings, load_settings
 from chatbot.store import IndexCorrupt, IndexMismatch, IndexMissing, current_version, read_manifest
 
 log = logging.getLogger("chatbot")
 
 # Errors a user can cause and fix: reported in one line, exit status 2.
-USER_ERRORS = (BuildLocked, IndexMissing, IndexMismatch, IndexCorrupt, FileNotFoundError)
+USER_ERRORS = (BuildLocked, NoDocuments, IndexMissing, IndexMismatch, IndexCorrupt, FileNotFoundError)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -24,6 +25,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         index=getattr(args, "index", None),
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
+        auth=getattr(args, "auth", None),
+        auth_file=getattr(args, "auth_file", None),
         top_k=getattr(args, "k", None),
     )
 
@@ -51,6 +54,7 @@ def _print_report(report: BuildReport, dry_run: bool) -> None:
             f"Built index version {report.version}: {report.documents} documents, {report.chunks} passages "
             f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s.\n"
         )
+    out.flush()  # a watching process prints reports long after it started
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -59,8 +63,18 @@ def cmd_index(args: argparse.Namespace) -> int:
         return cmd_status(args)
     from chatbot.pipeline import Chatbot
 
-    report = Chatbot(settings).build(full=args.full, dry_run=args.dry_run, progress=not args.quiet)
+    bot = Chatbot(settings)
+    report = bot.build(full=args.full, dry_run=args.dry_run, progress=not args.quiet)
     _print_report(report, args.dry_run)
+    if args.watch and not args.dry_run:
+        from chatbot.watch import watch_corpus
+
+        print(f"Watching {settings.corpus} for changes; press Ctrl-C to stop.", flush=True)
+        watch_corpus(
+            settings.corpus,
+            lambda: bot.build(progress=not args.quiet),
+            on_report=lambda r: _print_report(r, False),
+        )
     return 0
 
 
@@ -74,15 +88,20 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"Built at:  {manifest.built_at}")
     print(f"Model:     {manifest.spec.describe()}")
     print(f"Documents: {len(manifest.documents)}; passages: {manifest.chunk_count}")
+    if manifest.skipped:
+        print("Skipped:   " + "; ".join(f"{s['doc_id']} ({s['reason']})" for s in manifest.skipped))
     from chatbot.corpus import scan_corpus
+    from chatbot.embedding import make_encoder
+    from chatbot.indexer import index_spec, plan_build
 
     scan = scan_corpus(settings.corpus, settings.max_document_bytes)
-    hashes = {d.doc_id: d.content_hash for d in scan.documents}
-    stale = sorted(
-        [d for d, h in hashes.items() if d not in manifest.documents or manifest.documents[d].content_hash != h]
-        + [d for d in manifest.documents if d not in hashes]
-    )
-    print(f"Stale:     {len(stale)} document(s) differ from the corpus" + (": " + ", ".join(stale) if stale else ""))
+    plan = plan_build(scan, manifest, manifest.spec, full=False)
+    stale = sorted(plan.added + plan.changed + plan.removed)
+    listed = ": " + ", ".join(stale) if stale else ""
+    print(f"Stale:     {len(stale)} document(s) differ from the corpus{listed}")
+    wanted = index_spec(settings, make_encoder(settings))  # model id and size only: no model load
+    if wanted != manifest.spec:
+        print(f"Settings:  now ask for {wanted.describe()}; the next build is a full rebuild")
     return 0
 
 
@@ -115,16 +134,29 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from chatbot.app import serve
+    from chatbot.app import ServeError, auth_pairs, serve
     from chatbot.pipeline import Chatbot
 
     settings = _settings(args)
+    try:
+        auth_pairs(settings)  # a bad login option fails now, not after the index is loaded
+    except ServeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     bot = Chatbot(settings)
     if not args.no_build:
         _print_report(bot.build(), False)
     bot.index()  # load before the first visitor, and fail here if it cannot be loaded
+    if getattr(args, "watch", False):
+        from chatbot.watch import watch_in_background
+
+        # Questions keep using the live version while it builds; the next one after the switch
+        # answers from the new version.
+        watch_in_background(
+            settings.corpus, lambda: bot.build(progress=False), partial(_print_report, dry_run=False)
+        )
     print(f"Serving the chat on http://{settings.host}:{settings.port}", flush=True)
-    serve(bot, settings.host, settings.port)
+    serve(bot)
     return 0
 
 
@@ -150,6 +182,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
     p.add_argument("--status", action="store_true", help="summarise the index instead of building")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--watch", action="store_true", help="keep running and rebuild when documents change")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("status", help="summarise the index")
@@ -168,7 +201,13 @@ def make_parser() -> argparse.ArgumentParser:
     folders(p)
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 7860)")
+    p.add_argument(
+        "--auth", metavar="USER:PASSWORD",
+        help="require this login (visible to other local users in `ps`: prefer CHATBOT_AUTH or --auth-file)",
+    )
+    p.add_argument("--auth-file", type=Path, help="file of USER:PASSWORD lines, one login each")
     p.add_argument("--no-build", action="store_true", help="do not update the index first")
+    p.add_argument("--watch", action="store_true", help="rebuild the index when documents change")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("eval", help="run question sets and write a report")

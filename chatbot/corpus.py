@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
 from collections.abc import Iterator
@@ -20,6 +21,13 @@ HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 # Under this many characters of prose a "document" is a stub with nothing to cite.
 MIN_DOCUMENT_CHARS = 20
+# Byte-order marks of the wide Unicode encodings (UTF-32 first: its LE mark starts like UTF-16's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,12 @@ def decode(data: bytes) -> str:
 
     Raises UnreadableDocument for binary data or bytes no encoding explains.
     """
+    for bom, encoding in _BOMS:  # UTF-16/32 text is full of NUL bytes but is not binary
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise UnreadableDocument(f"invalid {encoding} text") from exc
     if b"\x00" in data[:8192]:
         raise UnreadableDocument("binary file (contains NUL bytes)")
     try:
@@ -94,6 +108,14 @@ def read_document(doc_id: str, path: Path, max_bytes: int) -> Document:
     )
 
 
+def _inside(path: Path, root: Path) -> bool:
+    """Return True when the symbolic link `path` ends at a file under `root` (False for a loop)."""
+    try:
+        return path.resolve(strict=True).is_relative_to(root)
+    except (OSError, RuntimeError):  # Python 3.11 raises RuntimeError for a symlink loop
+        return False
+
+
 def scan_corpus(corpus: Path, max_bytes: int) -> CorpusScan:
     """Return every usable document under `corpus` and the skipped files with their reasons."""
     if not corpus.is_dir():
@@ -103,8 +125,8 @@ def scan_corpus(corpus: Path, max_bytes: int) -> CorpusScan:
     skipped: list[SkippedFile] = []
     for doc_id, path in iter_corpus_files(corpus):
         try:
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
-                raise UnreadableDocument("symbolic link pointing outside the corpus")
+            if path.is_symlink() and not _inside(path, root):
+                raise UnreadableDocument("symbolic link pointing outside the corpus, to nothing, or in a loop")
             if not path.is_file():
                 raise UnreadableDocument("not a regular file")
             doc = read_document(doc_id, path, max_bytes)

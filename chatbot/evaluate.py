@@ -1,20 +1,62 @@
-"""Run question sets through the chatbot and measure retrieval, answers and citations."""
+"""Run question sets through the chatbot under named configurations and measure each answer.
+
+Metrics (the report and the README define them the same way):
+  retrieval   hit@k, MRR, nDCG@5 over answerable questions; a passage is relevant when it comes
+              from a listed source document, or (no sources listed) when it contains a key
+  answers     key-fact accuracy, abstention accuracy, false-abstention rate
+  citations   support, precision and marker validity, in the spirit of ALCE (Gao et al., 2023)
+  latency     p50 and p95 seconds per question
+"""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import logging
+import math
 import re
-import statistics
+import sys
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 from pydantic import BaseModel
 from tqdm import tqdm
 
+from chatbot.configs import CONFIGS, DEFAULT_CONFIGS, EvalConfig
 from chatbot.settings import Settings
-from chatbot.types import Answer, Hit
+from chatbot.types import Answer, Chunk, Hit
+
+if TYPE_CHECKING:
+    from chatbot.pipeline import Chatbot
+
+log = logging.getLogger(__name__)
+
+SUMMARY_FORMAT = 2
+# hit@k is reported for these k; nDCG is cut at NDCG_K (the answer sees the top 5 by default).
+HIT_KS = (1, 3, 5)
+NDCG_K = 5
+# Metrics where a smaller value is better; every other rate is better larger.
+LOWER_IS_BETTER = frozenset({"false_abstention", "latency_p50_ms", "latency_p95_ms"})
+# Metrics the regression gate holds to a floor (or, for LOWER_IS_BETTER ones, a ceiling).
+# Latency is left out: timings on a shared machine are not a pass/fail matter (see benchmarks/).
+GATED = (
+    "hit@1", "hit@3", "hit@5", "mrr", "ndcg@5", "key_fact_accuracy", "abstention_accuracy",
+    "false_abstention", "citation_support", "citation_precision", "markers_valid",
+)
+# Slack under a measured value when recording floors: 0.02 is 2-3 of dev's 126 answerable
+# questions, so one borderline question flipping does not fail the gate but a real drop does.
+FLOOR_MARGIN = 0.02
+# Changes smaller than this (rates) or this share (latency) print as "=" in a comparison:
+# rates are rounded to 4 places, and latency varied by up to ~15% between identical runs here.
+SAME_RATE = 0.0005
+SAME_LATENCY_SHARE = 0.15
+VARIANTS = "variants"
 
 
 class Question(BaseModel, frozen=True):
@@ -31,13 +73,19 @@ class Question(BaseModel, frozen=True):
 
 def load_questions(path: Path) -> list[Question]:
     """Return the questions of a JSON Lines file; raises ValueError naming the bad line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"No question set at {path}: give the path of a .jsonl file.") from None
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(lines, 1):
         if line.strip():
             try:
                 out.append(Question.model_validate_json(line))
             except ValueError as exc:
                 raise ValueError(f"{path}:{n}: not a valid question ({exc})") from exc
+    if not out:
+        raise ValueError(f"{path} holds no questions: write one JSON object per line.")
     return out
 
 
@@ -45,109 +93,619 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def contains_key(text: str, keys: list[str]) -> bool:
+def contains_key(text: str, keys: Sequence[str]) -> bool:
     """Return whether `text` contains any of `keys`, ignoring case and spacing."""
     t = _norm(text)
     return any(_norm(k) in t for k in keys)
 
 
-def is_relevant(hit: Hit, q: Question) -> bool:
-    """A passage is relevant when it comes from a listed source, or else contains a key."""
+def is_relevant(chunk: Chunk, q: Question) -> bool:
+    """Return whether a passage is relevant: from a listed source, or else containing a key."""
     if q.sources:
-        return hit.chunk.doc_id in q.sources
-    return contains_key(hit.chunk.text, q.keys)
+        return chunk.doc_id in q.sources
+    return contains_key(chunk.text, q.keys)
 
 
-@dataclass
-class Verdict:
-    """The judgement of one answer."""
+# --- ranking metrics over a list of relevance flags, best-ranked first -------------------------
 
-    id: str
-    answerable: bool
-    first_relevant_rank: int | None
-    key_in_answer: bool
-    citation_supported: bool
-    abstained: bool
-    markers_valid: bool
-    seconds: float
-    record: dict[str, object] = field(repr=False)
 
+def first_rank(flags: Sequence[bool]) -> int | None:
+    """Return the 1-based rank of the first relevant passage, or None when none is."""
+    return next((i for i, f in enumerate(flags, 1) if f), None)
+
+
+def hit_at(flags: Sequence[bool], k: int) -> bool:
+    """Return whether a relevant passage is among the first `k`."""
+    return any(flags[:k])
+
+
+def reciprocal_rank(flags: Sequence[bool]) -> float:
+    """Return 1 / rank of the first relevant passage, 0 when none was retrieved."""
+    rank = first_rank(flags)
+    return 1.0 / rank if rank else 0.0
+
+
+def ndcg_at(flags: Sequence[bool], relevant_total: int, k: int) -> float:
+    """Return binary nDCG@k: DCG of the ranking over the DCG of an ideal one.
+
+    The ideal ranking puts min(k, relevant_total) relevant passages first, where
+    `relevant_total` counts the relevant passages in the whole index.
+    """
+    dcg = sum(1 / math.log2(i + 1) for i, f in enumerate(flags[:k], 1) if f)
+    ideal = sum(1 / math.log2(i + 1) for i in range(1, min(k, relevant_total) + 1))
+    return dcg / ideal if ideal else 0.0
+
+
+# --- citations -------------------------------------------------------------------------------
 
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
-def judge(q: Question, answer: Answer, seconds: float) -> Verdict:
-    """Return the verdict of `answer` against the expected keys and sources of `q`."""
-    ranks = [h.rank for h in answer.hits if is_relevant(h, q)]
-    numbers = {c.n for c in answer.citations}
+def attached_claims(answer: str) -> list[tuple[str, int]]:
+    """Return (claim, n) for every [n] marker: the text the marker closes, back to the previous one.
+
+    Markers that follow each other ("… [1][2]") all attach to the same claim.
+    """
+    out: list[tuple[str, int]] = []
+    last, claim = 0, ""
+    for m in _MARKER.finditer(answer):
+        text = answer[last : m.start()].strip()
+        if text:
+            claim = text
+        out.append((claim, int(m.group(1))))
+        last = m.end()
+    return out
+
+
+def citation_precision(answer: str, passages: Mapping[int, str], keys: Sequence[str]) -> tuple[int, int]:
+    """Return (precise, total) over the answer's citation markers.
+
+    A marker is precise when its passage contains the claim it closes (answers are extractive)
+    or, for a reworded claim, when the claim and the passage share one of the question's keys.
+    A marker pointing at no listed citation is never precise.
+    """
+    claims = attached_claims(answer)
+    precise = 0
+    for claim, n in claims:
+        passage = passages.get(n)
+        if passage is None:
+            continue
+        shared_key = any(contains_key(claim, [k]) and contains_key(passage, [k]) for k in keys)
+        if _norm(claim) in _norm(passage) or shared_key:
+            precise += 1
+    return precise, len(claims)
+
+
+# --- judging one answer ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judgement of one answer to one question."""
+
+    id: str
+    kind: str
+    answerable: bool
+    relevant: tuple[bool, ...]  # per retrieved passage, best first
+    relevant_total: int  # relevant passages in the whole index
+    key_in_answer: bool
+    citation_supported: bool
+    precise_citations: int
+    citations: int
+    abstained: bool
+    markers_valid: bool
+    seconds: float
+
+    @property
+    def first_relevant_rank(self) -> int | None:
+        return first_rank(self.relevant)
+
+    @property
+    def correct(self) -> bool:
+        """An answerable question answered with a key, or an unanswerable one declined."""
+        if self.answerable:
+            return self.key_in_answer and not self.abstained
+        return self.abstained
+
+    def problems(self) -> list[str]:
+        """Return what went wrong, in words, for the failure table (empty when nothing did)."""
+        out = []
+        if not self.answerable:
+            if not self.abstained:
+                out.append("answered an unanswerable question")
+        else:
+            if self.abstained:
+                out.append("abstained")
+            elif not self.key_in_answer:
+                out.append("key missing from the answer")
+            if not any(self.relevant):
+                out.append("no relevant passage retrieved")
+            if not self.abstained and not self.citation_supported:
+                out.append("cited passages lack the key")
+        if self.precise_citations < self.citations and not self.abstained:
+            out.append("a citation does not contain its claim")
+        if not self.markers_valid:
+            out.append("a marker points to no citation")
+        return out
+
+
+def judge(q: Question, answer: Answer, seconds: float, relevant_total: int) -> Verdict:
+    """Return the verdict of `answer` against the keys and sources of `q`."""
+    passages = {c.n: c.text for c in answer.citations}
     markers = {int(m) for m in _MARKER.findall(answer.text)}
-    record = answer.to_json() | {
-        "id": q.id,
-        "retrieved": [{"rank": h.rank, "doc_id": h.chunk.doc_id, "score": round(h.score, 4)} for h in answer.hits],
-    }
+    precise, total = (0, 0) if answer.abstained else citation_precision(answer.text, passages, q.keys)
     return Verdict(
         id=q.id,
+        kind=q.kind,
         answerable=q.answerable,
-        first_relevant_rank=min(ranks) if ranks else None,
-        key_in_answer=contains_key(answer.text, q.keys) if q.keys else False,
-        citation_supported=any(contains_key(c.text, q.keys) for c in answer.citations) if q.keys else False,
+        relevant=tuple(is_relevant(h.chunk, q) for h in answer.hits),
+        relevant_total=relevant_total,
+        key_in_answer=bool(q.keys) and contains_key(answer.text, q.keys),
+        citation_supported=bool(q.keys) and any(contains_key(c.text, q.keys) for c in answer.citations),
+        precise_citations=precise,
+        citations=total,
         abstained=answer.abstained,
-        markers_valid=markers <= numbers,
+        markers_valid=markers <= set(passages),
         seconds=seconds,
-        record=record,
     )
 
 
-def summarise(verdicts: list[Verdict]) -> dict[str, float | int]:
-    """Return the metrics over a list of verdicts."""
+def record(q: Question, answer: Answer, v: Verdict) -> dict[str, object]:
+    """Return the per-question JSON record: the question, the answer, citations, ranks, verdicts.
+
+    Citations carry the quoted sentence and the passage's offsets in the cleaned document, not
+    the whole passage, to keep result files small.
+    """
+    return {
+        "id": q.id,
+        "kind": q.kind,
+        "question": q.question,
+        "history": q.history,
+        "answerable": q.answerable,
+        "keys": q.keys,
+        "sources": q.sources,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "index_version": answer.index_version,
+        "citations": [
+            {
+                "n": c.n, "doc_id": c.doc_id, "title": c.title, "date": c.date, "start": c.start,
+                "end": c.end, "score": round(c.score, 4), "quote": c.text[c.highlight[0] : c.highlight[1]],
+            }
+            for c in answer.citations
+        ],
+        "retrieved": [_retrieved(h, q, rel) for h, rel in zip(answer.hits, v.relevant, strict=True)],
+        "verdict": {
+            "correct": v.correct,
+            "first_relevant_rank": v.first_relevant_rank,
+            f"ndcg@{NDCG_K}": round(ndcg_at(v.relevant, v.relevant_total, NDCG_K), 4),
+            "key_in_answer": v.key_in_answer,
+            "citation_supported": v.citation_supported,
+            "citation_precision": [v.precise_citations, v.citations],
+            "markers_valid": v.markers_valid,
+            "problems": v.problems(),
+        },
+        "seconds": round(v.seconds, 4),
+    }
+
+
+def _retrieved(h: Hit, q: Question, relevant: bool) -> dict[str, object]:
+    return {
+        "rank": h.rank, "doc_id": h.chunk.doc_id, "start": h.chunk.start, "end": h.chunk.end,
+        "score": round(h.score, 4), "relevant": relevant, "has_key": contains_key(h.chunk.text, q.keys),
+    }
+
+
+# --- summarising ---------------------------------------------------------------------------------
+
+
+def _share(xs: Sequence[bool]) -> float | None:
+    """Return the share of true values, or None when there is nothing to judge."""
+    return round(sum(xs) / len(xs), 4) if xs else None
+
+
+def _mean(xs: Sequence[float]) -> float | None:
+    return round(float(np.mean(xs)), 4) if xs else None
+
+
+def hit_curve(verdicts: Sequence[Verdict], depth: int) -> list[float | None]:
+    """Return hit@k for k = 1..depth over the answerable questions."""
+    ans = [v for v in verdicts if v.answerable]
+    return [_share([hit_at(v.relevant, k) for v in ans]) for k in range(1, depth + 1)]
+
+
+def summarise(verdicts: Sequence[Verdict]) -> dict[str, float | int | None]:
+    """Return the metrics over a list of verdicts (see the module docstring).
+
+    A rate with nothing to judge (no unanswerable question, no citation) is None.
+    """
     ans = [v for v in verdicts if v.answerable]
     una = [v for v in verdicts if not v.answerable]
     answered = [v for v in ans if not v.abstained]
-
-    def share(xs: list[bool]) -> float:
-        return round(sum(xs) / len(xs), 4) if xs else 0.0
-
-    latencies = sorted(v.seconds for v in verdicts)
-    return {
-        "questions": len(verdicts),
-        "answerable": len(ans),
-        "unanswerable": len(una),
-        "hit@1": share([v.first_relevant_rank == 1 for v in ans]),
-        "hit@5": share([v.first_relevant_rank is not None and v.first_relevant_rank <= 5 for v in ans]),
-        "key_fact_accuracy": share([v.key_in_answer and not v.abstained for v in ans]),
-        "citation_support": share([v.citation_supported for v in answered]),
-        "abstention_accuracy": share([v.abstained for v in una]),
-        "false_abstention": share([v.abstained for v in ans]),
-        "markers_valid": share([v.markers_valid for v in verdicts]),
-        "latency_p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else 0.0,
+    precise = sum(v.precise_citations for v in verdicts)
+    cited = sum(v.citations for v in verdicts)
+    latencies = np.array([v.seconds for v in verdicts]) * 1000
+    out: dict[str, float | int | None] = {
+        "questions": len(verdicts), "answerable": len(ans), "unanswerable": len(una),
     }
+    out |= {f"hit@{k}": _share([hit_at(v.relevant, k) for v in ans]) for k in HIT_KS}
+    out |= {
+        "mrr": _mean([reciprocal_rank(v.relevant) for v in ans]),
+        f"ndcg@{NDCG_K}": _mean([ndcg_at(v.relevant, v.relevant_total, NDCG_K) for v in ans]),
+        "key_fact_accuracy": _share([v.key_in_answer and not v.abstained for v in ans]),
+        "abstention_accuracy": _share([v.abstained for v in una]),
+        "false_abstention": _share([v.abstained for v in ans]),
+        "citation_support": _share([v.citation_supported for v in answered]),
+        "citation_precision": round(precise / cited, 4) if cited else None,
+        "markers_valid": _share([v.markers_valid for v in verdicts]),
+        "latency_p50_ms": round(float(np.percentile(latencies, 50)), 1) if len(latencies) else None,
+        "latency_p95_ms": round(float(np.percentile(latencies, 95)), 1) if len(latencies) else None,
+    }
+    return out
+
+
+def evaluate_questions(
+    bot: Chatbot, questions: Sequence[Question], step: Callable[[], None] | None = None
+) -> tuple[list[Verdict], list[dict[str, object]]]:
+    """Ask every question, timing each answer; return the verdicts and the per-question records.
+
+    `step` is called after each question (a progress bar's update).
+    """
+    chunks = bot.index().chunks
+    verdicts, records = [], []
+    for q in questions:
+        t = time.perf_counter()
+        answer = bot.ask(q.question, q.history)
+        seconds = time.perf_counter() - t
+        v = judge(q, answer, seconds, sum(is_relevant(c, q) for c in chunks))
+        verdicts.append(v)
+        records.append(record(q, answer, v))
+        if step:
+            step()
+    return verdicts, records
+
+
+# --- configurations and their indexes ------------------------------------------------------------
+
+
+def index_folder(config: Settings, base: Settings, cache: Path) -> Path:
+    """Return where the index for `config` lives: the base index when the index spec matches,
+    else a folder under `cache` named by a hash of the spec, shared by configs with that spec."""
+    from chatbot.embedding import make_encoder
+    from chatbot.indexer import index_spec
+
+    spec = index_spec(config, make_encoder(config))
+    if spec == index_spec(base, make_encoder(base)):
+        return base.index
+    digest = hashlib.sha256(spec.model_dump_json().encode()).hexdigest()[:12]
+    return cache / digest
+
+
+@dataclass
+class ConfigRun:
+    """One configuration's run over every question set."""
+
+    config: EvalConfig
+    settings: Settings | None = None
+    index: dict[str, object] = field(default_factory=dict)
+    error: str | None = None
+    verdicts: dict[str, list[Verdict]] = field(default_factory=dict)
+    records: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+
+
+def _index_info(bot: Chatbot) -> dict[str, object]:
+    loaded = bot.index()
+    return {
+        "folder": str(bot.settings.index),
+        "spec": loaded.manifest.spec.describe(),
+        "version": loaded.version,
+        "built_at": loaded.manifest.built_at,
+        "passages": loaded.manifest.chunk_count,
+        "documents": len(loaded.manifest.documents),
+    }
+
+
+def run_config(
+    config: EvalConfig, base: Settings, sets: Mapping[str, list[Question]], cache: Path, bar: tqdm
+) -> ConfigRun:
+    """Build (or reuse) the config's index and ask every set; a failure is recorded, not raised."""
+    from chatbot.pipeline import Chatbot
+
+    out = ConfigRun(config)
+    total = sum(len(qs) for qs in sets.values())
+    done_before = bar.n
+    try:
+        settings = config.settings(base)
+        settings = Settings(**(settings.model_dump() | {"index": index_folder(settings, base, cache)}))
+        out.settings = settings
+        bot = Chatbot(settings)
+        bar.set_postfix_str(f"{config.name}: indexing")
+        bot.build(progress=False)
+        out.index = _index_info(bot)
+        # One untimed question first, so that loading the models is not counted as latency.
+        warm_up = next(iter(sets.values()))[0]
+        bot.ask(warm_up.question, warm_up.history)
+        for name, questions in sets.items():
+            bar.set_postfix_str(f"{config.name} on {name}")
+            out.verdicts[name], out.records[name] = evaluate_questions(bot, questions, lambda: bar.update(1))
+    except Exception as exc:  # a broken configuration must not stop the others; it is reported
+        log.debug("Configuration %s failed", config.name, exc_info=True)
+        out.error = f"{type(exc).__name__}: {exc}"
+        out.verdicts.clear()
+        out.records.clear()
+        bar.update(total - (bar.n - done_before))
+        tqdm.write(f"Configuration {config.name!r} failed and is skipped: {out.error}")
+    return out
+
+
+def identical_pairs(runs: Sequence[ConfigRun]) -> list[str]:
+    """Return notes on configurations whose settings differ but whose answers are all identical,
+    a sign that a setting is not implemented yet."""
+    notes = []
+    ok = [r for r in runs if r.error is None and r.settings is not None]
+
+    def fingerprint(r: ConfigRun) -> str:
+        keep = [(x["answer"], x["retrieved"]) for name in sorted(r.records) for x in r.records[name]]
+        return json.dumps(keep, sort_keys=True, default=str)
+
+    for i, a in enumerate(ok):
+        for b in ok[i + 1 :]:
+            assert a.settings is not None and b.settings is not None
+            da, db = a.settings.model_dump(exclude={"index"}), b.settings.model_dump(exclude={"index"})
+            diff = sorted(k for k in da if da[k] != db[k])
+            if diff and fingerprint(a) == fingerprint(b):
+                what = ", ".join(f"{k}: {da[k]} vs {db[k]}" for k in diff)
+                notes.append(
+                    f"{a.config.name} and {b.config.name} retrieved and answered identically on every "
+                    f"question although their settings differ ({what}): the setting may not be in effect."
+                )
+    return notes
+
+
+def build_summary(
+    runs: Sequence[ConfigRun],
+    sets: Mapping[str, Path],
+    questions: Mapping[str, list[Question]],
+    base: Settings,
+) -> dict[str, object]:
+    """Return the summary.json object: sets, configurations with their index, metrics, curves."""
+    depth = max((r.settings.top_k for r in runs if r.settings), default=max(HIT_KS))
+    ok = [r for r in runs if not r.error]
+    return {
+        "format": SUMMARY_FORMAT,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "corpus": str(base.corpus),
+        "sets": {name: {"file": str(path), "questions": len(questions[name])} for name, path in sets.items()},
+        "configs": {
+            r.config.name: {
+                "description": r.config.description,
+                "overrides": dict(r.config.overrides),
+                "settings": (
+                    {k: getattr(r.settings, k) for k in ("retrieval", "rerank", "embedder", "top_k",
+                                                          "chunk_tokens", "chunk_overlap_tokens")}
+                    if r.settings else {}
+                ),
+                "index": r.index,
+                "error": r.error,
+            }
+            for r in runs
+        },
+        "metrics": {name: {r.config.name: summarise(r.verdicts[name]) for r in ok} for name in sets},
+        "hit_curves": {n: {r.config.name: hit_curve(r.verdicts[n], depth) for r in ok} for n in sets},
+        "notes": identical_pairs(runs),
+    }
+
+
+# --- comparing runs and regression floors --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delta:
+    """How one metric of one set × configuration moved between two runs."""
+
+    set: str
+    config: str
+    metric: str
+    old: float
+    new: float
+
+    @property
+    def change(self) -> str:
+        """Return "better", "worse" or "same" (within the noise allowed for the metric)."""
+        diff = self.new - self.old
+        if self.metric.startswith("latency"):
+            same = abs(diff) <= SAME_LATENCY_SHARE * max(self.old, 1e-9)
+        else:
+            same = abs(diff) < SAME_RATE
+        if same:
+            return "same"
+        return "better" if (diff < 0) == (self.metric in LOWER_IS_BETTER) else "worse"
+
+    @property
+    def arrow(self) -> str:
+        return {"better": "▲", "worse": "▼", "same": "="}[self.change]
+
+
+def read_summary(path: Path) -> dict[str, object]:
+    """Return a summary.json written by `chatbot eval`; raises ValueError for anything else."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"No summary at {path}: give the summary.json of an earlier run.") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not JSON ({exc}); give the summary.json of an earlier run.") from exc
+    if not isinstance(data, dict) or data.get("format") != SUMMARY_FORMAT or "metrics" not in data:
+        raise ValueError(
+            f"{path} is not a summary written by this version of `chatbot eval`; run the old "
+            "version's evaluation again with this one to compare."
+        )
+    return data
+
+
+def compare(old: Mapping[str, object], new: Mapping[str, object]) -> list[Delta]:
+    """Return the per-metric changes for every set × configuration present in both summaries."""
+    out = []
+    old_m, new_m = old["metrics"], new["metrics"]
+    assert isinstance(old_m, dict) and isinstance(new_m, dict)
+    for set_name, configs in new_m.items():
+        for config, metrics in configs.items():
+            before = old_m.get(set_name, {}).get(config)
+            if not before:
+                continue
+            for metric, value in metrics.items():
+                shown = metric in GATED or metric.startswith("latency")
+                if shown and before.get(metric) is not None and value is not None:
+                    out.append(Delta(set_name, config, metric, float(before[metric]), float(value)))
+    return out
+
+
+def format_deltas(deltas: Iterable[Delta]) -> str:
+    """Return the comparison as aligned text lines, worse ones marked so they stand out."""
+    lines = []
+    for d in deltas:
+        sign = f"{d.new - d.old:+.4f}" if not d.metric.startswith("latency") else f"{d.new - d.old:+.1f}"
+        flag = "  <-- worse" if d.change == "worse" else ""
+        lines.append(
+            f"{d.set:>8} {d.config:<14} {d.metric:<20} {d.old:>9.4g} -> {d.new:<9.4g} "
+            f"{sign:>9} {d.arrow}{flag}"
+        )
+    return "\n".join(lines)
+
+
+def floors_from(summary: Mapping[str, object], margin: float) -> dict[str, object]:
+    """Return a floors file: per set and configuration, the measured gated metrics less `margin`
+    (or plus it, as a ceiling, for those where lower is better)."""
+    metrics = summary["metrics"]
+    assert isinstance(metrics, dict)
+    out: dict[str, object] = {
+        "recorded": summary["created"],
+        "margin": margin,
+        "how": "chatbot eval eval/questions/dev.jsonl --record-floors eval/floors.json",
+        "sets": {},
+    }
+    for set_name, configs in metrics.items():
+        out["sets"][set_name] = {  # type: ignore[index]
+            config: {
+                "min": {
+                    k: round(max(0.0, m[k] - margin), 4)
+                    for k in GATED if k not in LOWER_IS_BETTER and m[k] is not None
+                },
+                "max": {
+                    k: round(min(1.0, m[k] + margin), 4)
+                    for k in GATED if k in LOWER_IS_BETTER and m[k] is not None
+                },
+                "measured": {k: m[k] for k in GATED},
+            }
+            for config, m in configs.items()
+        }
+    return out
+
+
+def check_floors(
+    metrics: Mapping[str, float | int | None], floors: Mapping[str, Mapping[str, float]]
+) -> list[str]:
+    """Return one message per metric below its floor or above its ceiling (empty when all pass)."""
+    out = []
+    for k, floor in floors.get("min", {}).items():
+        value = metrics.get(k)
+        if value is None or value < floor:
+            out.append(f"{k} = {value} fell below its floor {floor}")
+    for k, ceiling in floors.get("max", {}).items():
+        value = metrics.get(k)
+        if value is None or value > ceiling:
+            out.append(f"{k} = {value} rose above its ceiling {ceiling}")
+    return out
+
+
+# --- the command ---------------------------------------------------------------------------------
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the `chatbot eval` arguments to its sub-parser."""
     parser.add_argument("files", nargs="+", type=Path, help="question sets (JSON Lines)")
+    parser.add_argument(
+        "--config", nargs="+", action="extend", choices=list(CONFIGS), metavar="NAME",
+        help=f"configurations to compare side by side (default: default); one of {', '.join(CONFIGS)}",
+    )
     parser.add_argument("--out", type=Path, default=Path("eval/reports/latest"), help="report folder")
+    parser.add_argument("--compare", type=Path, metavar="OLD_SUMMARY", help="summary.json of an earlier run")
+    parser.add_argument("--record-floors", type=Path, metavar="FLOORS", help="write the measured floors here")
+    parser.add_argument(
+        "--floor-margin", type=float, default=FLOOR_MARGIN,
+        help=f"slack under each measured value when recording floors (default {FLOOR_MARGIN})",
+    )
+    parser.add_argument(
+        "--index-cache", type=Path,
+        help="where configurations that change the index keep theirs (default: INDEX/variants)",
+    )
+
+
+def _set_names(files: Sequence[Path]) -> dict[str, Path]:
+    names: dict[str, Path] = {}
+    for f in files:
+        name = f.stem if f.stem not in names else str(f)
+        names[name] = f
+    return names
+
+
+def _headline(summary: Mapping[str, object]) -> str:
+    metrics = summary["metrics"]
+    assert isinstance(metrics, dict)
+    cols = ("hit@1", "hit@5", "mrr", "ndcg@5", "key_fact_accuracy", "citation_precision",
+            "abstention_accuracy", "false_abstention", "latency_p50_ms")
+    lines = [f"{'set':>8} {'config':<14} " + " ".join(f"{c[:10]:>10}" for c in cols)]
+    for set_name, configs in metrics.items():
+        for config, m in configs.items():
+            lines.append(f"{set_name:>8} {config:<14} " + " ".join(f"{m[c]:>10}" for c in cols))
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Run `chatbot eval`; return the exit status."""
-    from chatbot.pipeline import Chatbot
+    """Run `chatbot eval`; write results, summary and report; return the exit status.
 
-    bot = Chatbot(settings)
-    if bot.build(progress=False).wrote:
-        pass
-    questions = [q for f in args.files for q in load_questions(f)]
-    verdicts = []
-    for q in tqdm(questions, desc="Evaluating", unit="q"):
-        t = time.perf_counter()
-        answer = bot.ask(q.question, q.history)
-        verdicts.append(judge(q, answer, time.perf_counter() - t))
+    The status is 1 when a configuration failed (the others are still reported), else 0.
+    """
+    from chatbot.report import write_report
+
+    try:
+        old = read_summary(args.compare) if args.compare else None
+        files = _set_names(args.files)
+        sets = {name: load_questions(path) for name, path in files.items()}
+    except ValueError as exc:  # a malformed question set or summary: the message says what to fix
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    configs = [CONFIGS[name] for name in dict.fromkeys(args.config or DEFAULT_CONFIGS)]
+    cache = args.index_cache or settings.index / VARIANTS
+    total = len(configs) * sum(len(qs) for qs in sets.values())
+    with tqdm(total=total, desc="Evaluating", unit="q") as bar:
+        runs = [run_config(c, settings, sets, cache, bar) for c in configs]
+
     args.out.mkdir(parents=True, exist_ok=True)
     with open(args.out / "results.jsonl", "w", encoding="utf-8") as fh:
-        for v in verdicts:
-            fh.write(json.dumps(v.record, ensure_ascii=False) + "\n")
-    summary = summarise(verdicts)
-    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    for k, v in summary.items():
-        print(f"{k:>20}: {v}")
-    return 0
+        for r in runs:
+            for set_name, records in r.records.items():
+                for rec in records:
+                    line = {"set": set_name, "config": r.config.name} | rec
+                    fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+    summary = build_summary(runs, files, sets, settings)
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    deltas = compare(old, summary) if old else None
+    write_report(summary, runs, args.out, deltas)
+
+    out = sys.stdout
+    out.write(_headline(summary) + "\n")
+    for note in summary["notes"]:  # type: ignore[attr-defined]
+        out.write(f"note: {note}\n")
+    if deltas is not None:
+        table = format_deltas(deltas) or "  nothing in common to compare"
+        out.write(f"\nCompared with {args.compare}:\n{table}\n")
+    if args.record_floors:
+        args.record_floors.parent.mkdir(parents=True, exist_ok=True)
+        floors = floors_from(summary, args.floor_margin)
+        args.record_floors.write_text(json.dumps(floors, indent=2) + "\n", "utf-8")
+        out.write(f"Recorded floors in {args.record_floors} (measured values less {args.floor_margin}).\n")
+    out.write(f"Report: {args.out / 'report.md'} and {args.out / 'report.html'}\n")
+    failed = [r.config.name for r in runs if r.error]
+    if failed:
+        out.write(f"Failed configurations: {', '.join(failed)} (see the report).\n")
+    return 1 if failed else 0

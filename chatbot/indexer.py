@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -36,10 +37,20 @@ from chatbot.types import Chunk, Document
 log = logging.getLogger(__name__)
 
 LOCK = "build.lock"
+# Encoder calls per cache commit: a killed build loses at most this many batches of work, and
+# a commit per call costs nothing next to the encoding (one SQLite transaction per ~256 chunks).
+BATCHES_PER_COMMIT = 8
+
+# Receives (stage, done, total) as a build goes: stages "scan", "chunk", "embed", "write".
+Progress = Callable[[str, int, int], None]
 
 
 class BuildLocked(RuntimeError):
     """Another build holds the index lock."""
+
+
+class NoDocuments(ValueError):
+    """The corpus has no usable document, so building would empty a good index."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,7 @@ class BuildPlan:
 
     @property
     def up_to_date(self) -> bool:
+        """Return True when the live index already matches the corpus."""
         return not (self.added or self.changed or self.removed or self.full_reason)
 
 
@@ -82,11 +94,15 @@ def index_spec(settings: Settings, encoder: Encoder) -> IndexSpec:
     )
 
 
-def plan_build(scan: CorpusScan, old: Manifest | None, spec: IndexSpec, full: bool) -> BuildPlan:
+def plan_build(
+    scan: CorpusScan, old: Manifest | None, spec: IndexSpec, full: bool, unreadable: str | None = None
+) -> BuildPlan:
     """Return the per-document differences between the scanned corpus and the old manifest."""
     reason = None
     if full:
         reason = "full rebuild requested"
+    elif unreadable:
+        reason = f"the live index is unreadable ({unreadable})"
     elif old is None:
         reason = "no index yet"
     elif old.spec != spec:
@@ -116,7 +132,12 @@ def _old_chunks(index_dir: Path, old: Manifest) -> dict[str, list[Chunk]]:
 
 
 def _embed_missing(
-    chunks: list[Chunk], encoder: Encoder, cache: EmbeddingCache, batch: int, progress: bool
+    chunks: list[Chunk],
+    encoder: Encoder,
+    cache: EmbeddingCache,
+    batch: int,
+    progress: bool,
+    on_progress: Progress | None,
 ) -> tuple[Vectors, int]:
     """Return vectors for all chunks (cached ones reused) and how many texts were embedded."""
     cached = cache.get_many([c.text_hash for c in chunks])
@@ -124,16 +145,21 @@ def _embed_missing(
     for c in chunks:
         if c.text_hash not in cached:
             todo.setdefault(c.text_hash, c.text)
-    hashes = list(todo)
+    # Longest first across the whole build, as sentence-transformers does within one call: each
+    # encoder batch then holds texts of similar length and pads little.
+    hashes = sorted(todo, key=lambda h: -len(todo[h]))
     bar = tqdm(total=len(hashes), desc="Embedding", unit="chunk", disable=not progress or not hashes)
-    # Batches of several encoder batches keep the cache commits rare but a kill cheap.
-    step = batch * 8
+    step = batch * BATCHES_PER_COMMIT
+    if on_progress:
+        on_progress("embed", 0, len(hashes))
     for i in range(0, len(hashes), step):
         part = hashes[i : i + step]
         vectors = encoder.encode_passages([todo[h] for h in part])
         cache.put_many(part, vectors)
         cached.update(zip(part, vectors, strict=True))
         bar.update(len(part))
+        if on_progress:
+            on_progress("embed", i + len(part), len(hashes))
     bar.close()
     if not chunks:
         return np.zeros((0, encoder.dim), dtype=np.float32), 0
@@ -147,11 +173,14 @@ def build_index(
     full: bool = False,
     dry_run: bool = False,
     progress: bool = True,
+    on_progress: Progress | None = None,
 ) -> BuildReport:
     """Bring the index in line with the corpus and return what was done.
 
-    Only added and changed documents are chunked and embedded; a new version is written beside
-    the live one and switched to atomically. Raises BuildLocked when another build is running.
+    Only added and changed documents are chunked, and only chunk texts missing from the
+    embedding cache are embedded; a new version is written beside the live one and switched to
+    atomically. `on_progress(stage, done, total)` is called as the build goes. Raises BuildLocked
+    when another build is running and NoDocuments when the corpus has no usable document.
     """
     started = time.perf_counter()
     index_dir = settings.index
@@ -165,51 +194,93 @@ def build_index(
             "wait for it to finish and run `chatbot index` again."
         ) from exc
     try:
-        scan = scan_corpus(settings.corpus, settings.max_document_bytes)
-        spec = index_spec(settings, encoder)
-        try:
-            old = read_manifest(index_dir)
-        except IndexCorrupt as exc:
-            log.warning("%s", exc)
-            old = None
-        plan = plan_build(scan, old, spec, full)
-        if dry_run or plan.up_to_date:
-            return BuildReport(
-                plan, old.version if old else None, len(scan.documents),
-                old.chunk_count if old else 0, 0, 0, time.perf_counter() - started, False,
-            )
-        reuse = {} if plan.full_reason or old is None else _old_chunks(index_dir, old)
-        splitter = make_splitter(encoder.count_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens)
-        chunks: list[Chunk] = []
-        records: dict[str, DocRecord] = {}
-        docs: tuple[Document, ...] = scan.documents
-        for doc in tqdm(docs, desc="Chunking", unit="doc", disable=not progress or len(docs) < 50):
-            doc_chunks = reuse.get(doc.doc_id) if doc.doc_id in plan.unchanged else None
-            if doc_chunks is None:
-                doc_chunks = chunk_document(doc, splitter)
-            chunks.extend(doc_chunks)
-            records[doc.doc_id] = DocRecord(
-                content_hash=doc.content_hash, title=doc.title, date=doc.date, chunks=len(doc_chunks)
-            )
-        cache = EmbeddingCache(index_dir / CACHE, spec.model_id, spec.dim)
-        try:
-            vectors, embedded = _embed_missing(chunks, encoder, cache, settings.embed_batch_size, progress)
-            manifest = Manifest(
-                version=new_version_name(),
-                built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                spec=spec,
-                documents=records,
-                chunk_count=len(chunks),
-                skipped=[{"doc_id": s.doc_id, "reason": s.reason} for s in scan.skipped],
-            )
-            write_version(index_dir, manifest, chunks, vectors)
-            cache.retain_only({c.text_hash for c in chunks})
-        finally:
-            cache.close()
-        prune_versions(index_dir)
-        return BuildReport(
-            plan, manifest.version, len(docs), len(chunks), embedded,
-            len(chunks) - embedded, time.perf_counter() - started, True,
-        )
+        if not dry_run:
+            prune_versions(index_dir)  # leftovers of a killed build go before anything else
+        return _build_locked(settings, encoder, full, dry_run, progress, on_progress, started)
     finally:
         lock.release()
+
+
+def _build_locked(
+    settings: Settings,
+    encoder: Encoder,
+    full: bool,
+    dry_run: bool,
+    progress: bool,
+    on_progress: Progress | None,
+    started: float,
+) -> BuildReport:
+    index_dir = settings.index
+    report = on_progress or (lambda stage, done, total: None)
+    report("scan", 0, 1)
+    scan = scan_corpus(settings.corpus, settings.max_document_bytes)
+    report("scan", 1, 1)
+    if scan.skipped:
+        log.warning(
+            "Skipped %d unusable file(s): %s", len(scan.skipped), ", ".join(s.doc_id for s in scan.skipped)
+        )
+    spec = index_spec(settings, encoder)
+    unreadable = None
+    try:
+        old = read_manifest(index_dir)
+    except IndexCorrupt as exc:
+        log.warning("%s", exc)
+        old, unreadable = None, "its manifest cannot be parsed"
+    plan = plan_build(scan, old, spec, full, unreadable)
+    if plan.full_reason and old is not None and not full:
+        log.warning("Full rebuild: %s.", plan.full_reason)
+    if dry_run or plan.up_to_date:
+        return BuildReport(
+            plan, old.version if old else None, len(scan.documents),
+            old.chunk_count if old else 0, 0, 0, time.perf_counter() - started, False,
+        )
+    if not scan.documents:
+        raise NoDocuments(
+            f"No usable document in {settings.corpus} ({len(scan.skipped)} skipped), so the index was left "
+            "as it is: add .txt, .md or .html documents and run `chatbot index` again."
+        )
+    reuse: dict[str, list[Chunk]] = {}
+    if not plan.full_reason and old is not None:
+        try:
+            reuse = _old_chunks(index_dir, old)
+        except IndexCorrupt as exc:
+            log.warning("%s Re-chunking every document.", exc)
+    splitter = make_splitter(encoder.count_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens)
+    chunks: list[Chunk] = []
+    records: dict[str, DocRecord] = {}
+    docs: tuple[Document, ...] = scan.documents
+    unchanged = set(plan.unchanged)
+    for n, doc in enumerate(tqdm(docs, desc="Chunking", unit="doc", disable=not progress or len(docs) < 50)):
+        doc_chunks = reuse.get(doc.doc_id) if doc.doc_id in unchanged else None
+        if doc_chunks is None:
+            doc_chunks = chunk_document(doc, splitter)
+        chunks.extend(doc_chunks)
+        records[doc.doc_id] = DocRecord(
+            content_hash=doc.content_hash, title=doc.title, date=doc.date, chunks=len(doc_chunks)
+        )
+        report("chunk", n + 1, len(docs))
+    cache = EmbeddingCache(index_dir / CACHE, spec.model_id, spec.dim)
+    try:
+        vectors, embedded = _embed_missing(
+            chunks, encoder, cache, settings.embed_batch_size, progress, on_progress
+        )
+        manifest = Manifest(
+            version=new_version_name(),
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            spec=spec,
+            documents=records,
+            chunk_count=len(chunks),
+            skipped=[{"doc_id": s.doc_id, "reason": s.reason} for s in scan.skipped],
+        )
+        report("write", 0, 1)
+        write_version(index_dir, manifest, chunks, vectors)
+        # Vectors of texts no longer indexed go; a killed build's vectors stay until then.
+        cache.retain_only({c.text_hash for c in chunks})
+    finally:
+        cache.close()
+    prune_versions(index_dir)
+    report("write", 1, 1)
+    return BuildReport(
+        plan, manifest.version, len(docs), len(chunks), embedded,
+        len(chunks) - embedded, time.perf_counter() - started, True,
+    )

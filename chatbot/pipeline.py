@@ -2,7 +2,8 @@
 
 Building:  corpus.scan_corpus → clean.clean_text → chunking.chunk_document
            → embedding.Encoder.encode_passages → store.write_version      (indexer.build_index)
-Answering: check the question → embed it → retrieve.Retriever → answer.compose_answer
+Answering: check the question → followup.resolve → embed it → retrieve.Retriever (dense, BM25 or
+           hybrid) → rerank.SentenceScorer + rerank → answer.compose_answer
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from chatbot.answer import SentenceVectors, compose_answer
+from chatbot.answer import compose_answer
+from chatbot.answer_type import expected_type
 from chatbot.embedding import Encoder, make_encoder
 from chatbot.indexer import BuildReport, build_index, index_spec
-from chatbot.retrieve import DenseRetriever, Retriever
+from chatbot.followup import resolve
+from chatbot.rerank import SentenceScorer, SentenceVectors, question_terms, rerank
+from chatbot.retrieve import AidsCache, Retriever, make_retriever
 from chatbot.settings import Settings
 from chatbot.store import LoadedIndex, current_version, load_index
 from chatbot.types import Answer
@@ -54,14 +58,33 @@ class Chatbot:
     def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
         self.settings = settings
         self.encoder = encoder or make_encoder(settings)
-        self.retriever: Retriever = DenseRetriever()
-        self.sentence_vectors = SentenceVectors(self.encoder)
+        self.aids = AidsCache(settings)  # BM25 and chunk vectors, built once per index version
+        self.retriever: Retriever = make_retriever(settings, self.aids)
+        self.scorer = SentenceScorer(SentenceVectors(self.encoder), settings)
         self._index: LoadedIndex | None = None
         self._lock = threading.Lock()
 
-    def build(self, *, full: bool = False, dry_run: bool = False, progress: bool = True) -> BuildReport:
-        """Bring the index up to date with the corpus (see indexer.build_index)."""
-        return build_index(self.settings, self.encoder, full=full, dry_run=dry_run, progress=progress)
+    def build(
+        self,
+        *,
+        full: bool = False,
+        dry_run: bool = False,
+        progress: bool = True,
+        on_progress: Callable[[str, int, int], None] | None = None,
+    ) -> BuildReport:
+        """Bring the index up to date with the corpus and return the report (see indexer.build_index).
+
+        `on_progress(stage, done, total)` follows the build ("scan", "chunk", "embed", "write");
+        the next question after the build answers from the new version.
+        """
+        return build_index(
+            self.settings,
+            self.encoder,
+            full=full,
+            dry_run=dry_run,
+            progress=progress,
+            on_progress=on_progress,
+        )
 
     def index(self) -> LoadedIndex:
         """Return the live index, loading it again if a build has switched versions since."""
@@ -77,8 +100,17 @@ class Chatbot:
 
         Raises InvalidQuestion for input it cannot take.
         """
-        question = check_question(question, self.settings.max_question_chars)
+        s = self.settings
+        question = check_question(question, s.max_question_chars)
+        resolved = resolve(question, [" ".join(h.split()) for h in history if h.strip()], s.followup_min_terms)
         index = self.index()  # one version for the whole question, even if a build switches now
-        query = self.encoder.encode_queries([question])[0]
-        hits = self.retriever.retrieve(question, query, index, self.settings.top_k)
-        return compose_answer(question, query, hits, self.sentence_vectors, self.settings, index.version)
+        aids = self.aids.get(index)
+        query = self.encoder.encode_queries([resolved.search_text])[0]
+        hits = self.retriever.retrieve(resolved.search_text, query, index, s.candidates if s.rerank else s.top_k)
+        terms = question_terms(resolved.question, resolved.context, aids, s.context_term_weight)
+        sentences = self.scorer.score(terms, query, hits, aids, expected_type(resolved.question))
+        if s.rerank:
+            hits = rerank(hits, sentences, s.top_k)
+            shown = {h.chunk.chunk_id for h in hits}
+            sentences = [x for x in sentences if x.hit.chunk.chunk_id in shown]
+        return compose_answer(question, sentences, hits, s, index.version)

@@ -35,20 +35,45 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(24, ge=0)
 
     # Retrieval: dense (FAISS), bm25 (lexical) or hybrid (the two fused by reciprocal rank).
-    retrieval: Literal["dense", "bm25", "hybrid"] = "dense"
-    # Rerank the retrieved candidates before answering.
-    rerank: bool = False
+    retrieval: Literal["dense", "bm25", "hybrid"] = "hybrid"
+    # Rerank the retrieved candidates by their best sentence's score before answering.
+    rerank: bool = True
     top_k: int = Field(5, ge=1, le=20)
+    # Passages each retriever contributes to fusion, and that the reranker rescores.
     candidates: int = Field(20, ge=1)
+    # BM25 parameters (the usual Lucene defaults; the corpus is too small to tune them honestly).
+    bm25_k1: float = Field(1.5, gt=0)
+    bm25_b: float = Field(0.75, ge=0, le=1)
+    # Reciprocal rank fusion: score = w / (rrf_k + rank); 60 is the constant of Cormack et al.
+    rrf_k: float = Field(60.0, gt=0)
+    # Weight of the dense ranking in fusion (BM25 gets the rest).
+    dense_weight: float = Field(0.5, ge=0, le=1)
+
+    # Sentence scoring (reranking and answer composition): a weighted sum of the sentence's
+    # cosine, its passage's cosine, and the rarity-weighted share of the question's terms in the
+    # sentence ("coverage") and in its passage ("context").
+    weight_cosine: float = 1.0
+    weight_passage_cosine: float = 0.5
+    weight_coverage: float = 0.5
+    weight_context: float = 0.5
+    # Added when the sentence holds the kind of answer asked for (a date for "when", a number...).
+    weight_answer_type: float = 0.3
+    # Terms of earlier turns count this much of the follow-up question's own terms.
+    context_term_weight: float = Field(0.3, ge=0, le=1)
+    # A question with fewer content terms than this (or a pronoun) is resolved against history.
+    followup_min_terms: int = Field(2, ge=0)
 
     # Answer composition.
     max_answer_sentences: int = Field(2, ge=1)
-    # Weight of the passage's similarity in a sentence's score (the rest is the sentence's own).
-    passage_weight: float = Field(0.4, ge=0, le=1)
     # Sentences scoring below this share of the best sentence's score are left out.
     sentence_keep_ratio: float = Field(0.85, gt=0, le=1)
-    # Abstain when the best supporting sentence scores below this (measured on dev.jsonl).
-    abstain_below: float = 0.45
+    # Abstention: confidence = c * coverage + (1 - c) * context + w * cosine of the best sentence;
+    # abstain below `abstain_below` (chosen from the dev distributions, see README).
+    abstain_weight_coverage: float = Field(0.5, ge=0, le=1)
+    abstain_weight_cosine: float = Field(0.0, ge=0)
+    abstain_below: float = 0.5
+    # Conflicting sources: sentences within this share of the best score are compared.
+    conflict_min_share: float = Field(0.8, gt=0, le=1)
 
     # Input limits: a question longer than this is refused with a message, not truncated.
     max_question_chars: int = Field(1000, ge=10)
@@ -58,6 +83,23 @@ class Settings(BaseSettings):
     # Serving. 127.0.0.1 unless the operator deliberately exposes it.
     host: str = "127.0.0.1"
     port: int = 7860
+    # Gradio login for an exposed chat: "USER:PASSWORD", or a file of such lines (one user each).
+    auth: str | None = None
+    auth_file: Path | None = None
+    # Questions answered at once (page and API together). The model and the 2 CPU cores are
+    # shared, and torch already spreads one encode over the cores: measured with
+    # benchmarks/stress_concurrent.py, 2 at once gave the best p95 (1 left a core idle between
+    # steps, 4 only added contention); the rest wait in Gradio's queue.
+    answer_concurrency: int = Field(2, ge=1)
+    # Requests waiting in the queue before new ones are refused with "queue full" (32 users at
+    # once, each with one question in flight, fit with room to spare).
+    max_queue: int = Field(256, ge=1)
+    # Earlier questions passed on as follow-up context; older turns add nothing but cost.
+    max_history_turns: int = Field(20, ge=0)
+    # The page takes no files, but Gradio's upload route exists: cap it so nobody fills the disk.
+    max_upload_bytes: int = Field(1024, ge=1)
+    # Show the "Rebuild index" button (it only acts for visitors on the same machine).
+    rebuild_button: bool = True
 
     @classmethod
     def settings_customise_sources(

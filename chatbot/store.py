@@ -12,12 +12,13 @@ build killed at any moment leaves the previous version intact and loadable.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sqlite3
 import uuid
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import faiss
@@ -25,7 +26,9 @@ import numpy as np
 from pydantic import BaseModel
 
 from chatbot.embedding import Vectors
-from chatbot.types import Chunk, SkippedFile
+from chatbot.types import Chunk
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
@@ -88,8 +91,11 @@ class IndexCorrupt(ValueError):
 
 
 def new_version_name() -> str:
-    """Return a sortable, unique version name (UTC time plus a short random suffix)."""
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    """Return a sortable, unique version name (UTC time to the microsecond plus a random suffix).
+
+    Microseconds keep two builds in the same second in order, which pruning relies on.
+    """
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:6]
 
 
 def current_version(index_dir: Path) -> str | None:
@@ -112,7 +118,9 @@ def read_manifest(index_dir: Path, version: str | None = None) -> Manifest | Non
     except FileNotFoundError:
         return None
     except ValueError as exc:
-        raise IndexCorrupt(f"The index manifest {path} is unreadable ({exc}); rebuild with `chatbot index --full`.") from exc
+        raise IndexCorrupt(
+            f"The index manifest {path} is unreadable ({exc}); rebuild with `chatbot index --full`."
+        ) from exc
 
 
 class LoadedIndex:
@@ -142,8 +150,22 @@ def load_index(index_dir: Path, spec: IndexSpec, version: str | None = None) -> 
     Raises IndexMissing when nothing is built and IndexMismatch when it was built otherwise.
     """
     version = version or current_version(index_dir)
+    try:
+        return _load_version(index_dir, spec, version)
+    except FileNotFoundError:
+        # Two builds finished while this reader opened the version, and the second pruned it:
+        # the live version is then the one to read.
+        live = current_version(index_dir)
+        if live is None or live == version:
+            raise
+        return _load_version(index_dir, spec, live)
+
+
+def _load_version(index_dir: Path, spec: IndexSpec, version: str | None) -> LoadedIndex:
     manifest = read_manifest(index_dir, version) if version else None
     if manifest is None:
+        if version and current_version(index_dir) not in (None, version):
+            raise FileNotFoundError(f"Index version {version} was pruned while loading it.")
         raise IndexMissing(f"No index in {index_dir}: build it with `chatbot index`.")
     if manifest.format != FORMAT_VERSION:
         raise IndexMismatch(
@@ -161,7 +183,12 @@ def load_index(index_dir: Path, spec: IndexSpec, version: str | None = None) -> 
         for line in (folder / CHUNKS).read_text(encoding="utf-8").splitlines()
         if line
     ]
-    vectors = faiss.read_index(str(folder / VECTORS))
+    try:
+        vectors = faiss.read_index(str(folder / VECTORS))
+    except RuntimeError:
+        if not folder.is_dir():
+            raise FileNotFoundError(f"Index version {manifest.version} was pruned while loading.") from None
+        raise
     if vectors.ntotal != len(chunks) or len(chunks) != manifest.chunk_count:
         raise IndexCorrupt(
             f"Index version {manifest.version} is inconsistent ({vectors.ntotal} vectors, "
@@ -217,19 +244,34 @@ def write_version(
 
 
 def prune_versions(index_dir: Path, keep_old: int = KEEP_OLD_VERSIONS) -> list[str]:
-    """Delete leftovers of killed builds and all but `keep_old` older versions; return their names."""
+    """Delete what no reader needs and return the deleted names.
+
+    That is: half-written `.tmp-*` folders of killed builds, versions newer than the live one
+    (a build killed between renaming its folder and switching CURRENT) and all but the `keep_old`
+    most recent versions older than the live one. Call it only while holding the build lock.
+    """
     versions = index_dir / VERSIONS
     live = current_version(index_dir)
     if not versions.is_dir():
         return []
-    removed: list[str] = []
-    old = sorted((p for p in versions.iterdir() if p.name != live), key=lambda p: p.name)
-    leftovers = [p for p in old if p.name.startswith(".tmp-")]
-    complete = [p for p in old if not p.name.startswith(".tmp-")]
-    for path in leftovers + complete[: max(0, len(complete) - keep_old)]:
-        shutil.rmtree(path, ignore_errors=True)
-        removed.append(path.name)
-    return removed
+    doomed: list[Path] = []
+    older: list[Path] = []
+    for path in sorted(versions.iterdir(), key=lambda p: p.name):
+        if path.name == live:
+            continue
+        if path.name.startswith(".tmp-") or live is None or path.name > live:
+            doomed.append(path)
+        else:
+            older.append(path)
+    doomed += older[: max(0, len(older) - keep_old)]
+    for path in doomed:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        log.info("Removed index version folder %s", path.name)
+    (index_dir / f".{CURRENT}.tmp").unlink(missing_ok=True)
+    return [p.name for p in doomed]
 
 
 class EmbeddingCache:
@@ -266,9 +308,17 @@ class EmbeddingCache:
         """Store vectors and commit."""
         self.db.executemany(
             "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
-            [(self.model_id, h, v.astype(np.float32).tobytes()) for h, v in zip(hashes, vectors, strict=True)],
+            [
+                (self.model_id, h, v.astype(np.float32).tobytes())
+                for h, v in zip(hashes, vectors, strict=True)
+            ],
         )
         self.db.commit()
+
+    def __len__(self) -> int:
+        """Return how many vectors of this model are cached."""
+        (count,) = self.db.execute("SELECT COUNT(*) FROM vectors WHERE model = ?", [self.model_id]).fetchone()
+        return int(count)
 
     def retain_only(self, hashes: set[str]) -> int:
         """Drop this model's vectors whose text is no longer indexed; return how many."""

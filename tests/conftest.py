@@ -52,6 +52,24 @@ def bundled_bot(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> C
     return bot
 
 
+@pytest.fixture(scope="session")
+def copy_of_bundled(
+    tmp_path_factory: pytest.TempPathFactory, bundled_bot: Chatbot
+) -> Callable[..., Settings]:
+    """Return a factory of settings over a fresh copy of the bundled corpus and its built index.
+
+    The copied embedding cache makes a rebuild embed only what a test adds.
+    """
+
+    def factory(name: str, **overrides: object) -> Settings:
+        root = tmp_path_factory.mktemp(name)
+        shutil.copytree(bundled_bot.settings.corpus, root / "corpus")
+        shutil.copytree(bundled_bot.settings.index, root / "index", ignore=shutil.ignore_patterns("*.lock"))
+        return load_settings(corpus=root / "corpus", index=root / "index", **overrides)
+
+    return factory
+
+
 def free_port() -> int:
     """Return a TCP port that is free on 127.0.0.1 right now."""
     with socket.socket() as s:

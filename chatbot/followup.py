@@ -1,0 +1,48 @@
+"""Resolve a follow-up question against the conversation before retrieval."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from chatbot.lexical import tokenize
+
+# Words that point back to something said before ("those", "he", "the two sides", "what about").
+_ANAPHORA = re.compile(
+    r"\b(?:it|its|they|them|their|those|these|that|this|he|him|his|she|her|there|then"
+    r"|both|either|neither|the two|the same|such|former|latter|the other|others)\b"
+    r"|^\s*(?:and|but|also|so|what about|how about|and what|what else)\b"
+    r"|[它他她其该此这那]",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ResolvedQuestion:
+    """A question as asked and the context from earlier turns it depends on ("" when standalone)."""
+
+    question: str
+    context: str
+
+    @property
+    def search_text(self) -> str:
+        """Return the text to retrieve with: the context followed by the question."""
+        return f"{self.context} {self.question}".strip()
+
+
+def depends_on_context(question: str, min_terms: int) -> bool:
+    """Return whether `question` refers back to earlier turns or is too bare to stand alone."""
+    return bool(_ANAPHORA.search(question)) or len(tokenize(question)) < min_terms
+
+
+def resolve(question: str, history: Sequence[str], min_terms: int) -> ResolvedQuestion:
+    """Return `question` with the earlier user turns it depends on as context.
+
+    A question that stands alone gets no context, so an unrelated new topic is not polluted by
+    the old one; a follow-up carries the previous question (itself resolved the same way).
+    """
+    if not history or not depends_on_context(question, min_terms):
+        return ResolvedQuestion(question, "")
+    previous = resolve(history[-1], history[:-1], min_terms)
+    return ResolvedQuestion(question, previous.search_text)

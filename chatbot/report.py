@@ -1,0 +1,335 @@
+"""Write an evaluation run as a report: Markdown and self-contained HTML, with matplotlib plots."""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chatbot.evaluate import ConfigRun, Delta
+
+# The bars and tables show these, in this order; counts and latency have their own places.
+SHOWN = (
+    "hit@1", "hit@3", "hit@5", "mrr", "ndcg@5", "key_fact_accuracy", "abstention_accuracy",
+    "false_abstention", "citation_support", "citation_precision", "markers_valid",
+)
+TABLE = (*SHOWN, "latency_p50_ms", "latency_p95_ms")
+# Long answers and questions are cut in the failure table so it stays readable.
+CELL_CHARS = 220
+PLOT_DPI = 110
+
+DEFINITIONS = (
+    ("hit@k", "share of answerable questions with a relevant passage among the first k retrieved. "
+     "A passage is relevant when it comes from one of the question's `sources` documents, or, for a "
+     "question without sources, when it contains one of its `keys`."),
+    ("MRR", "mean over answerable questions of 1 / rank of the first relevant passage (0 when none "
+     "is retrieved)."),
+    ("nDCG@5", "binary-relevance nDCG of the top 5: DCG = Σ rel_i / log2(i + 1), divided by the DCG "
+     "of an ideal ranking that puts min(5, R) relevant passages first, R being the relevant passages "
+     "in the whole index; mean over answerable questions."),
+    ("key-fact accuracy", "share of answerable questions answered (not abstained) with an answer "
+     "that contains one of the keys (case and spacing ignored)."),
+    ("abstention accuracy", "share of unanswerable questions where the chatbot said the documents "
+     "don't say."),
+    ("false abstention", "share of answerable questions where it abstained (lower is better)."),
+    ("citation support", "share of answered answerable questions whose cited passages contain a key "
+     "(ALCE's citation recall, judged by the keys)."),
+    ("citation precision", "share of [n] markers in answered answers whose passage contains the "
+     "claim the marker closes (the answers are extractive), or shares a key with a reworded claim "
+     "(ALCE's citation precision)."),
+    ("markers valid", "share of answers in which every [n] marker points to a listed citation."),
+    ("latency p50 / p95", "median and 95th-percentile seconds per question (shown in ms), measured "
+     "around `Chatbot.ask` after one untimed warm-up question per configuration (which loads the "
+     "models); comparable within a run, noisy across machines. A rate with nothing to judge "
+     "(e.g. no citations at all) shows as —."),
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table block; cells are plain text."""
+
+    headers: Sequence[str]
+    rows: Sequence[Sequence[object]]
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+    level: int = 2
+
+
+@dataclass(frozen=True)
+class Para:
+    text: str
+
+
+@dataclass(frozen=True)
+class Image:
+    path: str  # relative to the report folder
+    alt: str
+
+
+Block = Table | Heading | Para | Image
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.3f}" if value <= 1 else f"{value:.0f}"
+    return str(value)
+
+
+def _cut(text: str, n: int = CELL_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# --- plots -----------------------------------------------------------------------------------------
+
+
+def _plots(summary: Mapping, runs: Sequence[ConfigRun], out: Path) -> list[Image]:
+    """Draw the metric bars, latency distribution and hit@k curves; return them as image blocks."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics, curves = summary["metrics"], summary["hit_curves"]
+    sets = [s for s in metrics if metrics[s]]
+    if not sets:
+        return []
+    images = []
+
+    fig, axes = plt.subplots(len(sets), 1, figsize=(11, 3.6 * len(sets)), squeeze=False)
+    for ax, s in zip(axes[:, 0], sets, strict=True):
+        configs = list(metrics[s])
+        width = 0.8 / len(configs)
+        for i, c in enumerate(configs):
+            xs = [j + (i - (len(configs) - 1) / 2) * width for j in range(len(SHOWN))]
+            ax.bar(xs, [metrics[s][c][m] or 0.0 for m in SHOWN], width, label=c)
+        ax.set_xticks(range(len(SHOWN)), SHOWN, rotation=25, ha="right", fontsize=8)
+        ax.set_ylim(0, 1.05)
+        ax.set_title(f"{s}: metrics per configuration (false_abstention: lower is better)", fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize=7, ncol=min(len(configs), 5), loc="upper right")
+    fig.tight_layout()
+    fig.savefig(out / "metrics.png", dpi=PLOT_DPI)
+    plt.close(fig)
+    images.append(Image("metrics.png", "Metrics per configuration"))
+
+    ok = [r for r in runs if not r.error]
+    fig, axes = plt.subplots(1, len(sets), figsize=(5.5 * len(sets), 3.8), squeeze=False)
+    for ax, s in zip(axes[0], sets, strict=True):
+        data = [[v.seconds * 1000 for v in r.verdicts[s]] for r in ok]
+        ax.boxplot(data, showfliers=True)
+        ax.set_xticks(range(1, len(ok) + 1), [r.config.name for r in ok], rotation=25, ha="right", fontsize=8)
+        ax.set_yscale("log")
+        ax.set_ylabel("ms per question")
+        ax.set_title(f"{s}: latency per question", fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out / "latency.png", dpi=PLOT_DPI)
+    plt.close(fig)
+    images.append(Image("latency.png", "Latency distribution"))
+
+    fig, axes = plt.subplots(1, len(sets), figsize=(5.5 * len(sets), 3.8), squeeze=False)
+    for ax, s in zip(axes[0], sets, strict=True):
+        for c, ys in curves[s].items():
+            ax.plot(range(1, len(ys) + 1), [y or 0.0 for y in ys], marker="o", label=c)
+        ax.set_xlabel("k (passages retrieved)")
+        ax.set_ylabel("hit@k")
+        ax.set_ylim(0, 1.02)
+        ax.set_title(f"{s}: hit@k", fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "hit_curve.png", dpi=PLOT_DPI)
+    plt.close(fig)
+    images.append(Image("hit_curve.png", "hit@k curve"))
+    return images
+
+
+# --- content -------------------------------------------------------------------------------------
+
+
+def _config_table(summary: Mapping) -> Table:
+    rows = []
+    for name, c in summary["configs"].items():
+        s = c["settings"]
+        setting = ", ".join(f"{k}={v}" for k, v in s.items()) if s else ""
+        idx = c["index"]
+        index = f"{idx['spec']}; version {idx['version']}, {idx['passages']} passages" if idx else ""
+        status = f"FAILED: {c['error']}" if c["error"] else "ok"
+        rows.append([name, c["description"], setting, index, status])
+    return Table(["config", "what", "settings", "index (model, chunking, version)", "status"], rows)
+
+
+def _metric_table(metrics: Mapping) -> Table:
+    return Table(["config", *TABLE], [[c, *(_fmt(m[k]) for k in TABLE)] for c, m in metrics.items()])
+
+
+def _kind_table(runs: Sequence[ConfigRun], set_name: str) -> Table | None:
+    ok = [r for r in runs if not r.error and r.verdicts.get(set_name)]
+    if not ok:
+        return None
+    kinds = sorted({v.kind or "-" for v in ok[0].verdicts[set_name]})
+    rows = []
+    for kind in kinds:
+        row: list[object] = [kind, sum(1 for v in ok[0].verdicts[set_name] if (v.kind or "-") == kind)]
+        for r in ok:
+            vs = [v for v in r.verdicts[set_name] if (v.kind or "-") == kind]
+            row.append(_fmt(sum(v.correct for v in vs) / len(vs)) if vs else "")
+        rows.append(row)
+    return Table(["kind", "questions", *(r.config.name for r in ok)], rows)
+
+
+def _failures(runs: Sequence[ConfigRun], set_name: str) -> Table | None:
+    ok = [r for r in runs if not r.error and r.records.get(set_name)]
+    if not ok:
+        return None
+    first = ok[0]
+    failed_by = {
+        rec["id"]: [r.config.name for r in ok[1:] if not r.records[set_name][i]["verdict"]["correct"]]
+        for i, rec in enumerate(first.records[set_name])
+    }
+    rows = []
+    for rec in first.records[set_name]:
+        verdict = rec["verdict"]
+        if verdict["correct"]:
+            continue
+        keys = " / ".join(rec["keys"]) or "(unanswerable)"
+        retrieved = ", ".join(
+            f"{h['rank']}:{h['doc_id'][:3]}{'✓' if h['relevant'] else ''}{'*' if h['has_key'] else ''}"
+            for h in rec["retrieved"]
+        )
+        rows.append([
+            rec["id"], rec["kind"], _cut(rec["question"]), _cut(keys, 80), retrieved, _cut(rec["answer"]),
+            "; ".join(verdict["problems"]), ", ".join(failed_by[rec["id"]]) or "—",
+        ])
+    return Table(["id", "kind", "question", "expected keys", "retrieved", "answered", "problems",
+                  "also failed by"], rows)
+
+
+def _comparison(deltas: Sequence[Delta]) -> Table:
+    rows = [
+        [d.set, d.config, d.metric, _fmt(d.old), _fmt(d.new),
+         f"{d.new - d.old:+.1f}" if d.metric.startswith("latency") else f"{d.new - d.old:+.4f}",
+         f"{d.arrow} {d.change}"]
+        for d in deltas
+    ]
+    return Table(["set", "config", "metric", "before", "now", "±", "change"], rows)
+
+
+def build_blocks(
+    summary: Mapping, runs: Sequence[ConfigRun], images: Sequence[Image], deltas: Sequence[Delta] | None
+) -> list[Block]:
+    """Return the report's content, top to bottom, independent of the output format."""
+    sets = summary["sets"]
+    blocks: list[Block] = [
+        Heading("Evaluation report", 1),
+        Para(f"Run {summary['created']} on the corpus `{summary['corpus']}`; question sets: "
+             + ", ".join(f"`{s['file']}` ({s['questions']} questions)" for s in sets.values()) + "."),
+        Heading("Configurations"),
+        _config_table(summary),
+    ]
+    blocks += [Para(f"Note: {n}") for n in summary["notes"]]
+    if deltas is not None:
+        worse = [d for d in deltas if d.change == "worse"]
+        blocks += [
+            Heading("Change since the previous run"),
+            Para(f"{len(worse)} metric(s) got worse (▼), "
+                 f"{sum(d.change == 'better' for d in deltas)} better (▲), the rest unchanged (=). "
+                 "Latency counts as unchanged within the noise of a shared machine."),
+            _comparison(deltas),
+        ]
+    for name in sets:
+        if summary["metrics"].get(name):
+            blocks += [Heading(f"Results on {name}"), _metric_table(summary["metrics"][name])]
+            kinds = _kind_table(runs, name)
+            if kinds:
+                blocks += [Para("Share of questions answered correctly, by kind of question:"), kinds]
+    blocks += [Heading("Plots"), *images]
+    for name in sets:
+        table = _failures(runs, name)
+        if table is not None:
+            first = next(r.config.name for r in runs if not r.error)
+            blocks += [
+                Heading(f"Failures on {name} ({first})"),
+                Para(f"{len(table.rows)} question(s) answered wrongly by `{first}`. Retrieved: rank:document "
+                     "(first 3 characters of its id), ✓ relevant, * contains a key."),
+                table,
+            ]
+    blocks += [Heading("Metric definitions"), Table(["metric", "definition"], [list(d) for d in DEFINITIONS])]
+    return blocks
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def to_markdown(blocks: Sequence[Block]) -> str:
+    """Return the blocks as GitHub-flavoured Markdown."""
+    out = []
+    for b in blocks:
+        if isinstance(b, Heading):
+            out.append("#" * b.level + " " + b.text)
+        elif isinstance(b, Para):
+            out.append(b.text)
+        elif isinstance(b, Image):
+            out.append(f"![{b.alt}]({b.path})")
+        else:
+            def cell(x: object) -> str:
+                return str(x).replace("|", "\\|").replace("\n", " ")
+
+            lines = ["| " + " | ".join(b.headers) + " |", "|" + "---|" * len(b.headers)]
+            lines += ["| " + " | ".join(cell(x) for x in row) + " |" for row in b.rows]
+            out.append("\n".join(lines))
+    return "\n\n".join(out) + "\n"
+
+
+_CSS = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;
+vertical-align:top;text-align:left}th{background:#f3f3f3}img{max-width:100%}code{background:#f3f3f3}"""
+
+
+def _inline(text: str) -> str:
+    parts = html.escape(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def to_html(blocks: Sequence[Block], folder: Path) -> str:
+    """Return the blocks as one self-contained HTML page (images embedded as data URIs)."""
+    out = [f"<!doctype html><html><head><meta charset='utf-8'><title>Evaluation report</title>"
+           f"<style>{_CSS}</style></head><body>"]
+    for b in blocks:
+        if isinstance(b, Heading):
+            out.append(f"<h{b.level}>{_inline(b.text)}</h{b.level}>")
+        elif isinstance(b, Para):
+            out.append(f"<p>{_inline(b.text)}</p>")
+        elif isinstance(b, Image):
+            data = base64.b64encode((folder / b.path).read_bytes()).decode()
+            out.append(f"<p><img alt='{html.escape(b.alt)}' src='data:image/png;base64,{data}'></p>")
+        else:
+            head = "".join(f"<th>{html.escape(h)}</th>" for h in b.headers)
+            rows = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in r) + "</tr>" for r in b.rows
+            )
+            out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def write_report(
+    summary: Mapping, runs: Sequence[ConfigRun], out: Path, deltas: Sequence[Delta] | None = None
+) -> Path:
+    """Write report.md, report.html and the PNG plots into `out`; return the Markdown report's path."""
+    out.mkdir(parents=True, exist_ok=True)
+    blocks = build_blocks(summary, runs, _plots(summary, runs, out), deltas)
+    (out / "report.md").write_text(to_markdown(blocks), encoding="utf-8")
+    (out / "report.html").write_text(to_html(blocks, out), encoding="utf-8")
+    return out / "report.md"

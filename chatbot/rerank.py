@@ -1,0 +1,137 @@
+"""Score every sentence of the candidate passages against the question, and rerank passages by it.
+
+No cross-encoder whose weights ship inside a PyPI wheel could be found (see the README), so the
+reranker is the embedding model applied per sentence, combined with how much of the question's
+rare terms the sentence and its passage contain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from chatbot.answer_type import AnswerType, has_type
+from chatbot.chunking import text_hash
+from chatbot.embedding import Encoder, Vectors
+from chatbot.lexical import coverage, term_set, tokenize
+from chatbot.retrieve import IndexAids
+from chatbot.sentences import split_sentences
+from chatbot.settings import Settings
+from chatbot.types import Hit
+
+
+class SentenceVectors:
+    """Sentence embeddings computed on demand and kept, since passages recur across questions."""
+
+    def __init__(self, encoder: Encoder, max_entries: int = 50_000) -> None:
+        self.encoder = encoder
+        self.max_entries = max_entries
+        self._cache: dict[str, Vectors] = {}
+
+    def get(self, texts: list[str]) -> Vectors:
+        """Return one normalised vector per text."""
+        keys = [text_hash(t) for t in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
+        if missing:
+            by_key = dict(zip(keys, texts, strict=True))
+            vectors = self.encoder.encode_passages([by_key[k] for k in missing])
+            if len(self._cache) + len(missing) > self.max_entries:
+                self._cache.clear()
+            self._cache.update(zip(missing, vectors, strict=True))
+        if not keys:
+            return np.zeros((0, self.encoder.dim), dtype=np.float32)
+        return np.vstack([self._cache[k] for k in keys])
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A sentence of a retrieved passage and the evidence that it answers the question.
+
+    `start`/`end` are offsets inside the passage; `coverage` is the rarity-weighted share of the
+    question's terms found in the sentence, `context` the same share in the whole passage;
+    `typed` says whether the sentence holds the kind of answer asked for (a date for "when").
+    """
+
+    hit: Hit
+    text: str
+    start: int
+    end: int
+    cosine: float
+    passage_cosine: float
+    coverage: float
+    context: float
+    typed: bool
+    score: float
+
+
+def question_terms(question: str, context: str, aids: IndexAids, context_weight: float) -> dict[str, float]:
+    """Return the question's content terms weighted by rarity in the index.
+
+    Terms only found in `context` (earlier turns of a conversation) count `context_weight` as much.
+    """
+    weights: dict[str, float] = {}
+    for term in tokenize(context):
+        weights[term] = context_weight * aids.lexical.idf(term)
+    for term in tokenize(question):
+        weights[term] = aids.lexical.idf(term)
+    return weights
+
+
+class SentenceScorer:
+    """Scores sentences by a weighted sum of cosine and term coverage (weights from settings)."""
+
+    def __init__(self, vectors: SentenceVectors, settings: Settings) -> None:
+        self.vectors = vectors
+        self.settings = settings
+
+    def score(
+        self,
+        terms: dict[str, float],
+        query: Vectors,
+        hits: list[Hit],
+        aids: IndexAids,
+        kind: AnswerType | None = None,
+    ) -> list[ScoredSentence]:
+        """Return every sentence of `hits` scored for the question, best first."""
+        s = self.settings
+        q = query.reshape(-1)
+        spans = [(hit, sent) for hit in hits for sent in split_sentences(hit.chunk.text)]
+        if not spans:
+            return []
+        sims = self.vectors.get([sent.text for _, sent in spans]) @ q
+        passage_cos = {
+            hit.chunk.chunk_id: float(aids.vectors[aids.row[hit.chunk.chunk_id]] @ q)
+            if hit.chunk.chunk_id in aids.row
+            else 0.0
+            for hit in hits
+        }
+        context = {hit.chunk.chunk_id: coverage(terms, term_set(hit.chunk.text)) for hit in hits}
+        out = []
+        for (hit, sent), sim in zip(spans, sims, strict=True):
+            cov = coverage(terms, term_set(sent.text))
+            cid = hit.chunk.chunk_id
+            typed = has_type(sent.text, kind)
+            score = (
+                s.weight_answer_type * typed
+                +
+ s.weight_cosine * float(sim)
+                + s.weight_passage_cosine * passage_cos[cid]
+                + s.weight_coverage * cov
+                + s.weight_context * context[cid]
+            )
+            out.append(
+                ScoredSentence(
+                    hit, sent.text, sent.start, sent.end, float(sim), passage_cos[cid], cov, context[cid], typed, score
+                )
+            )
+        return sorted(out, key=lambda c: c.score, reverse=True)
+
+
+def rerank(hits: list[Hit], sentences: list[ScoredSentence], k: int) -> list[Hit]:
+    """Return the `k` hits ordered by their best sentence's score, re-ranked from 1."""
+    best: dict[str, float] = {}
+    for sent in sentences:
+        best.setdefault(sent.hit.chunk.chunk_id, sent.score)
+    ordered = sorted(hits, key=lambda h: best.get(h.chunk.chunk_id, float("-inf")), reverse=True)
+    return [replace(h, score=best.get(h.chunk.chunk_id, h.score), rank=i + 1) for i, h in enumerate(ordered[:k])]

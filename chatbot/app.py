@@ -72,11 +72,21 @@ def _built_at(bot: Chatbot, version: str) -> str | None:
     return manifest.built_at if manifest else None
 
 
+def clean_input(text: object) -> str:
+    """Return `text` as a string a tokenizer can take: "" for non-text, lone surrogates replaced.
+
+    A browser never sends half a UTF-16 pair, but a hand-made JSON request can ("\\ud800").
+    """
+    if not isinstance(text, str):
+        return ""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _history_strings(history: object, limit: int) -> list[str]:
     """Return the last `limit` earlier questions, dropping anything that is not text."""
     if not isinstance(history, list | tuple) or limit == 0:
         return []
-    return [h for h in history if isinstance(h, str)][-limit:]
+    return [clean_input(h) for h in history if isinstance(h, str)][-limit:]
 
 
 def report_summary(report: BuildReport) -> str:
@@ -106,6 +116,7 @@ def build_app(bot: Chatbot) -> gr.Blocks:
     ) -> Iterator[tuple[str, list[Message], list[str], str]]:
         history = list(history or [])
         asked = list(asked or [])
+        message = clean_input(message)
         try:
             check_question(message, settings.max_question_chars)
         except InvalidQuestion as exc:
@@ -143,10 +154,10 @@ def build_app(bot: Chatbot) -> gr.Blocks:
     def ask_api(question: str, history: list[str] | None = None) -> dict[str, object]:
         """Answer one question; returns the `chatbot ask --json` object, or {"question", "error"}."""
         try:
-            text = question if isinstance(question, str) else ""
+            text = clean_input(question)
             return bot.ask(text, _history_strings(history, settings.max_history_turns)).to_json()
         except (InvalidQuestion, *INDEX_ERRORS) as exc:
-            return {"question": question, "error": str(exc)}
+            return {"question": clean_input(question), "error": str(exc)}
 
     def rebuild(request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:
         client = request.client.host if request and request.client else None

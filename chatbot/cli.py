@@ -88,13 +88,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"Built at:  {manifest.built_at}")
     print(f"Model:     {manifest.spec.describe()}")
     print(f"Documents: {len(manifest.documents)}; passages: {manifest.chunk_count}")
-    if manifest.skipped:
-        print("Skipped:   " + "; ".join(f"{s['doc_id']} ({s['reason']})" for s in manifest.skipped))
     from chatbot.corpus import scan_corpus
     from chatbot.embedding import make_encoder
     from chatbot.indexer import index_spec, plan_build
 
     scan = scan_corpus(settings.corpus, settings.max_document_bytes)
+    if scan.skipped:
+        print("Skipped:   " + "; ".join(f"{s.doc_id} ({s.reason})" for s in scan.skipped))
     plan = plan_build(scan, manifest, manifest.spec, full=False)
     stale = sorted(plan.added + plan.changed + plan.removed)
     listed = ": " + ", ".join(stale) if stale else ""

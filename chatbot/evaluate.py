@@ -253,47 +253,35 @@ def judge(q: Question, answer: Answer, seconds: float, relevant_total: int) -> V
 def record(q: Question, answer: Answer, v: Verdict) -> dict[str, object]:
     """Return the per-question JSON record: the question, the answer, citations, ranks, verdicts.
 
-    Citations carry the quoted sentence and the passage's offsets in the cleaned document, not
-    the whole passage, to keep result files small.
+    To keep result files small, passages are named by document and character offsets in the
+    cleaned document (the quoted sentences are in the answer), and each retrieved passage is one
+    string, best first: "doc_id@start score", then "R" when relevant and "K" when it holds a key.
     """
     return {
         "id": q.id,
         "kind": q.kind,
         "question": q.question,
-        "history": q.history,
-        "answerable": q.answerable,
         "keys": q.keys,
-        "sources": q.sources,
         "answer": answer.text,
         "abstained": answer.abstained,
-        "index_version": answer.index_version,
         "citations": [
-            {
-                "n": c.n, "doc_id": c.doc_id, "title": c.title, "date": c.date, "start": c.start,
-                "end": c.end, "score": round(c.score, 4), "quote": c.text[c.highlight[0] : c.highlight[1]],
-            }
-            for c in answer.citations
+            {"n": c.n, "doc_id": c.doc_id, "start": c.start, "end": c.end} for c in answer.citations
         ],
         "retrieved": [_retrieved(h, q, rel) for h, rel in zip(answer.hits, v.relevant, strict=True)],
         "verdict": {
             "correct": v.correct,
-            "first_relevant_rank": v.first_relevant_rank,
-            f"ndcg@{NDCG_K}": round(ndcg_at(v.relevant, v.relevant_total, NDCG_K), 4),
-            "key_in_answer": v.key_in_answer,
-            "citation_supported": v.citation_supported,
-            "citation_precision": [v.precise_citations, v.citations],
-            "markers_valid": v.markers_valid,
+            "rank": v.first_relevant_rank,
+            f"ndcg@{NDCG_K}": round(ndcg_at(v.relevant, v.relevant_total, NDCG_K), 3),
+            "precise": [v.precise_citations, v.citations],
             "problems": v.problems(),
         },
-        "seconds": round(v.seconds, 4),
+        "seconds": round(v.seconds, 3),
     }
 
 
-def _retrieved(h: Hit, q: Question, relevant: bool) -> dict[str, object]:
-    return {
-        "rank": h.rank, "doc_id": h.chunk.doc_id, "start": h.chunk.start, "end": h.chunk.end,
-        "score": round(h.score, 4), "relevant": relevant, "has_key": contains_key(h.chunk.text, q.keys),
-    }
+def _retrieved(h: Hit, q: Question, relevant: bool) -> str:
+    flags = ("R" if relevant else "") + ("K" if q.keys and contains_key(h.chunk.text, q.keys) else "")
+    return f"{h.chunk.doc_id}@{h.chunk.start} {h.score:.3f} {flags}".rstrip()
 
 
 # --- summarising ---------------------------------------------------------------------------------
@@ -595,6 +583,7 @@ def floors_from(summary: Mapping[str, object], margin: float) -> dict[str, objec
                     for k in GATED if k in LOWER_IS_BETTER and m[k] is not None
                 },
                 "measured": {k: m[k] for k in GATED},
+                "settings": summary["configs"][config]["settings"],  # type: ignore[index]
             }
             for config, m in configs.items()
         }
@@ -656,7 +645,8 @@ def _headline(summary: Mapping[str, object]) -> str:
     lines = [f"{'set':>8} {'config':<14} " + " ".join(f"{c[:10]:>10}" for c in cols)]
     for set_name, configs in metrics.items():
         for config, m in configs.items():
-            lines.append(f"{set_name:>8} {config:<14} " + " ".join(f"{m[c]:>10}" for c in cols))
+            cells = (str(m[c]) if m[c] is not None else "-" for c in cols)
+            lines.append(f"{set_name:>8} {config:<14} " + " ".join(f"{x:>10}" for x in cells))
     return "\n".join(lines)
 
 

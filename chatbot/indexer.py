@@ -14,7 +14,6 @@ import numpy as np
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from chatbot.chunking import chunk_document, make_splitter
 from chatbot.corpus import CorpusScan, scan_corpus
 from chatbot.embedding import Encoder, Vectors
 from chatbot.settings import Settings
@@ -245,6 +244,10 @@ def _build_locked(
             reuse = _old_chunks(index_dir, old)
         except IndexCorrupt as exc:
             log.warning("%s Re-chunking every document.", exc)
+    # Imported here: langchain's import costs about a second, which `chatbot serve` and `status`
+    # with an up-to-date index never need (measured with python -X importtime).
+    from chatbot.chunking import chunk_document, make_splitter
+
     splitter = make_splitter(encoder.count_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens)
     chunks: list[Chunk] = []
     records: dict[str, DocRecord] = {}

@@ -189,6 +189,13 @@ def _kind_table(runs: Sequence[ConfigRun], set_name: str) -> Table | None:
     return Table(["kind", "questions", *(r.config.name for r in ok)], rows)
 
 
+def _short_hit(rank: int, hit: str) -> str:
+    """Return "rank:doc✓*" from a record's "doc_id@start score RK" string."""
+    doc_id, _, rest = hit.partition("@")
+    flags = rest.split(" ")[-1] if rest.count(" ") else ""
+    return f"{rank}:{doc_id[:3]}{'✓' if 'R' in flags else ''}{'*' if 'K' in flags else ''}"
+
+
 def _failures(runs: Sequence[ConfigRun], set_name: str) -> Table | None:
     ok = [r for r in runs if not r.error and r.records.get(set_name)]
     if not ok:
@@ -204,10 +211,7 @@ def _failures(runs: Sequence[ConfigRun], set_name: str) -> Table | None:
         if verdict["correct"]:
             continue
         keys = " / ".join(rec["keys"]) or "(unanswerable)"
-        retrieved = ", ".join(
-            f"{h['rank']}:{h['doc_id'][:3]}{'✓' if h['relevant'] else ''}{'*' if h['has_key'] else ''}"
-            for h in rec["retrieved"]
-        )
+        retrieved = ", ".join(_short_hit(i, h) for i, h in enumerate(rec["retrieved"], 1))
         rows.append([
             rec["id"], rec["kind"], _cut(rec["question"]), _cut(keys, 80), retrieved, _cut(rec["answer"]),
             "; ".join(verdict["problems"]), ", ".join(failed_by[rec["id"]]) or "—",

@@ -191,7 +191,8 @@ def test_floors_round_trip():
     measured = summarise(
         [_verdict(relevant=(T,), key=True, precise=(1, 1)), _verdict(answerable=False, abstained=True)]
     )
-    floors = floors_from({"created": "now", "metrics": {"dev": {"default": measured}}}, margin=0.02)
+    summary = {"created": "now", "metrics": {"dev": {"default": measured}}, "configs": {"default": {"settings": {}}}}
+    floors = floors_from(summary, margin=0.02)
     gate = floors["sets"]["dev"]["default"]
     assert gate["min"]["hit@1"] == 0.98 and gate["max"]["false_abstention"] == 0.02
     assert check_floors(measured, gate) == []
@@ -271,7 +272,8 @@ def test_chatbot_eval_compares_configurations_end_to_end(tmp_path):
         (c, q["id"]) for c in ("dense", "chunks-64") for q in TINY_QUESTIONS
     )
     first = next(x for x in lines if x["id"] == "t1" and x["config"] == "dense")
-    assert first["retrieved"][0]["doc_id"] == "gdp.txt" and first["verdict"]["first_relevant_rank"] == 1
+    assert first["retrieved"][0].startswith("gdp.txt@0 ") and first["retrieved"][0].endswith(" RK")
+    assert first["verdict"]["rank"] == 1 and first["verdict"]["correct"] is not None
 
     for name in ("report.md", "report.html", "metrics.png", "latency.png", "hit_curve.png"):
         assert (out / name).stat().st_size > 0, name

@@ -166,10 +166,16 @@ def test_bad_documents_are_skipped_and_never_empty_the_index(copy_of_bundled, en
     (corpus / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 50)
     (corpus / "empty.md").write_text("  \n", encoding="utf-8")
     bot = Chatbot(settings, encoder)
-    report = bot.build(progress=False)
-    assert report.documents == 5 and report.wrote and report.embedded == 0
-    assert {s.doc_id for s in report.plan.scan.skipped} == {"photo.txt", "empty.md"}
     live = current_version(settings.index)
+    folders = ["--corpus", str(corpus), "--index", str(settings.index), "--quiet"]
+    capsys.readouterr()
+    assert main(["index", *folders]) == 0
+    out = capsys.readouterr().out
+    assert "skipped   empty.md: empty file" in out and "skipped   photo.txt: binary file" in out
+    assert "0 added, 0 changed, 0 removed, 5 unchanged, 2 skipped" in out
+    assert main(["status", *folders[:-1]]) == 0
+    assert "Skipped:   empty.md (empty file); photo.txt" in capsys.readouterr().out
+    assert current_version(settings.index) == live
 
     # A corpus left with nothing usable (say, a failed mount) keeps the good index.
     for path in corpus.iterdir():
@@ -177,7 +183,6 @@ def test_bad_documents_are_skipped_and_never_empty_the_index(copy_of_bundled, en
             path.unlink()
     with pytest.raises(NoDocuments, match="index was left as it is"):
         bot.build(progress=False)
-    folders = ["--corpus", str(corpus), "--index", str(settings.index), "--quiet"]
     capsys.readouterr()
     assert main(["index", *folders]) == 2
     err = capsys.readouterr().err

@@ -1,12 +1,21 @@
-"""Index storage: round trip, refusal of a mismatched index, atomic versions."""
+"""Index storage: round trip, refusal of a mismatched index, atomic versions and their pruning."""
 
 from __future__ import annotations
+
+import shutil
 
 import pytest
 
 from chatbot.indexer import index_spec
 from chatbot.pipeline import Chatbot
-from chatbot.store import IndexMismatch, IndexMissing, current_version, load_index, read_manifest
+from chatbot.store import (
+    VERSIONS,
+    IndexMismatch,
+    IndexMissing,
+    current_version,
+    load_index,
+    read_manifest,
+)
 
 
 def test_round_trip(make_settings, encoder):
@@ -47,3 +56,32 @@ def test_unchanged_corpus_writes_nothing(make_settings, encoder):
     first = bot.build(progress=False)
     second = bot.build(progress=False)
     assert not second.wrote and second.version == first.version
+
+
+def _edit_and_build(settings, encoder, old: str, new: str):
+    doc = sorted(settings.corpus.iterdir())[3]
+    doc.chmod(0o644)
+    doc.write_text(doc.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    return Chatbot(settings, encoder).build(progress=False)
+
+
+def test_leftovers_of_killed_builds_go_and_one_previous_version_stays(copy_of_bundled, encoder):
+    settings = copy_of_bundled("prune")
+    versions = settings.index / VERSIONS
+    first = current_version(settings.index)
+    # What builds killed at other moments leave: a half-written folder, and a complete folder
+    # that was renamed into place but never made live.
+    (versions / ".tmp-20260101T000000000000-killed").mkdir()
+    (versions / ".tmp-20260101T000000000000-killed" / "vectors.faiss").write_bytes(b"\0" * 10)
+    shutil.copytree(versions / first, versions / "99991231T235959000000-orphan")
+    assert load_index(settings.index, index_spec(settings, encoder)).version == first
+
+    second = _edit_and_build(settings, encoder, "367.5", "412.8").version
+    assert sorted(p.name for p in versions.iterdir()) == sorted([first, second])
+    third = _edit_and_build(settings, encoder, "412.8", "398.1").version
+    assert sorted(p.name for p in versions.iterdir()) == sorted([second, third])
+    spec = index_spec(settings, encoder)
+    # The previous version stays readable for a reader that opened it just before the switch.
+    assert load_index(settings.index, spec, second).version == second
+    # A reader whose version was pruned while it opened it gets the live one.
+    assert load_index(settings.index, spec, first).version == third

@@ -29,12 +29,15 @@ def confidence(best: ScoredSentence, settings: Settings) -> float:
 
     The rule was chosen from the score distributions of answerable and unanswerable dev questions:
     what separates them is whether the question's rare terms occur in the best sentence and its
-    passage, more than how close the embeddings are.
+    passage, whether a number the question names (a year) is there, and whether the sentence holds
+    the kind of answer asked for, more than how close the embeddings are.
     """
     return (
         settings.abstain_weight_coverage * best.coverage
         + (1 - settings.abstain_weight_coverage) * best.context
         + settings.abstain_weight_cosine * best.cosine
+        - settings.abstain_penalty_number * best.numbers_missing
+        - settings.abstain_penalty_type * best.untyped
     )
 
 
@@ -118,7 +121,7 @@ def compose_answer(
         parts, citations = _cite([best])
         text = f"{ABSTAIN_TEXT} The closest they come is: {parts[0]}"
         return Answer(question, text, True, citations, index_version, tuple(hits))
-    conflict = find_conflict(sentences, settings.conflict_min_share)
+    conflict = find_conflict(sentences, settings.conflict_min_share, settings.conflict_min_coverage, question)
     if conflict:
         parts, citations = _cite(_newest_first(conflict), with_dates=True)
         text = "The sources differ: " + " ".join(parts)

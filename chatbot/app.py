@@ -159,7 +159,7 @@ def build_app(bot: Chatbot) -> gr.Blocks:
         except (InvalidQuestion, *INDEX_ERRORS) as exc:
             return {"question": clean_input(question), "error": str(exc)}
 
-    def rebuild(request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:
+    def rebuild(request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:  # noqa: B008
         client = request.client.host if request and request.client else None
         if client not in LOOPBACK:
             gr.Warning("The index can only be rebuilt from the machine that runs the chat.")
@@ -173,7 +173,8 @@ def build_app(bot: Chatbot) -> gr.Blocks:
         except (BuildLocked, ValueError, OSError) as exc:  # the index errors are ValueErrors too
             log.warning("Rebuild from the page failed: %s", exc)
             gr.Warning(str(exc))
-            return f"Rebuild failed, the live index is unchanged: {escape_markdown(str(exc))}", index_note(bot)
+            failed = f"Rebuild failed, the live index is unchanged: {escape_markdown(str(exc))}"
+            return failed, index_note(bot)
         return report_summary(report), index_note(bot)
 
     with gr.Blocks(title=TITLE) as demo:
@@ -203,16 +204,18 @@ def build_app(bot: Chatbot) -> gr.Blocks:
             gr.Markdown("Re-read `corpus/` and update the index; questions keep being answered meanwhile.")
             rebuild_btn = gr.Button("Rebuild index", elem_id="rebuild")
             rebuild_status = gr.Markdown("", elem_id="rebuild-status")
-        answer_event = {"concurrency_limit": settings.answer_concurrency, "concurrency_id": "answer"}
+        # Page and API share one limit: together they never answer more than answer_concurrency at once.
+        limit, group = settings.answer_concurrency, "answer"
         outputs = [box, chat, asked, note]
-        box.submit(respond, [box, chat, asked], outputs, api_visibility="private", **answer_event)
-        send.click(respond, [box, chat, asked], outputs, api_visibility="private", **answer_event)
+        for trigger in (box.submit, send.click):
+            trigger(respond, [box, chat, asked], outputs, api_visibility="private",
+                    concurrency_limit=limit, concurrency_id=group)
         chat.clear(lambda: [], None, asked, api_visibility="private")
         rebuild_btn.click(
             rebuild, None, [rebuild_status, note], api_visibility="private",
             concurrency_limit=1, concurrency_id="rebuild",
         )
-        gr.api(ask_api, api_name="ask", **answer_event)
+        gr.api(ask_api, api_name="ask", concurrency_limit=limit, concurrency_id=group)
     demo.queue(max_size=settings.max_queue, default_concurrency_limit=settings.answer_concurrency)
     return demo
 

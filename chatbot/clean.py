@@ -36,9 +36,10 @@ _ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})\b")
 _DATE_LINE = re.compile(
     r"^\s*(?:date|updated|published|posted)\s*[:：]?\s*((?:19|20)\d{2}-\d{1,2}-\d{1,2})\b\s*", re.I
 )
-_MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
+_MONTHS = [
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+]
 _MONTH_DAY = re.compile(r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})\b", re.I)
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
@@ -48,7 +49,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # nothing to cite, and the chunker would spend a tokenizer call on each of its characters
 # (measured: a 1 MB run took 4 minutes to chunk; real words and URLs stay far below 200).
 MAX_WORD_CHARS = 200
-_BLOB = re.compile(r"[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]{%d,}" % MAX_WORD_CHARS)
+_CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+_BLOB = re.compile(rf"[^\s{_CJK}]{{{MAX_WORD_CHARS},}}")
 
 
 def html_to_text(html: str) -> str:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chatbot.lexical import term_set
 from chatbot.rerank import ScoredSentence
 
 # A number followed by a unit; units that mean the same thing share one canonical name.
@@ -22,6 +23,25 @@ _QUANTITY = re.compile(
     re.IGNORECASE,
 )
 _UNIT_RES = {name: re.compile(rf"^(?:{p})$", re.IGNORECASE) for name, p in _UNITS.items()}
+# Words of a question that ask about what a unit measures ("How large is ..." asks for an area).
+_UNIT_TOPICS = {
+    "km²": {"large", "big", "area", "size", "cover", "covers", "square", "kilometres", "kilometers", "km"},
+    "m²": {"large", "big", "area", "size", "square", "metres", "meters"},
+    "%": {"share", "percent", "percentage", "proportion", "portion"},
+    "km": {"long", "far", "distance", "length", "kilometres", "kilometers"},
+    "hectares": {"large", "big", "area", "size", "hectares"},
+    "mu": {"large", "big", "area", "size"},
+}
+# "650 square kilometers of water" measures the water, not the subject of the sentence.
+_MEASURE_OF_OTHER = re.compile(r"^\s+of\b", re.IGNORECASE)
+_WORD = re.compile(r"[a-z]+")
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?"
+)
+# A count: a number, then within the next four words the counted noun ("six international
+# cooperation industrial parks").
+_COUNT = re.compile(rf"(?<![\w.,])(\d{{1,3}}(?:,\d{{3}})+|\d+|{_NUMBER_WORDS})((?:\s+[A-Za-z-]+){{1,4}})", re.IGNORECASE)
+_COUNT_QUESTION = re.compile(r"\bhow\s+many\b|多少个|几个|几家", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -37,33 +57,62 @@ def quantities(text: str) -> list[Quantity]:
     out = []
     for m in _QUANTITY.finditer(text):
         unit = next((name for name, r in _UNIT_RES.items() if r.match(m.group(2))), None)
-        if unit:
+        if unit and not _MEASURE_OF_OTHER.match(text[m.end() :]):
             out.append(Quantity(float(m.group(1).replace(",", "")), unit))
     return out
 
 
-def find_conflict(sentences: Sequence[ScoredSentence], min_share: float) -> list[ScoredSentence]:
-    """Return one sentence per document when documents disagree on a measure, else [].
+def counts(text: str, nouns: set[str]) -> list[Quantity]:
+    """Return the counts of `nouns` (stemmed) in `text`, e.g. "four industrial parks" for park."""
+    out = []
+    for m in _COUNT.finditer(text):
+        hit = next((t for w in m.group(2).split() for t in term_set(w) if t in nouns), None)
+        if hit:
+            raw = m.group(1).lower().replace(",", "")
+            value = float(raw) if raw.isdigit() else float(_NUMBER_WORDS.split("|").index(raw.rstrip("s?")) + 1)
+            out.append(Quantity(value, "count of " + hit))
+    return out
 
-    Only sentences scoring at least `min_share` of the best one are compared; the measure is the
-    unit of the best-scoring quantity, and a conflict needs two documents with different values.
+
+def measures(question: str) -> tuple[set[str], set[str]]:
+    """Return the units whose topic the question asks about, and the nouns whose count it asks for."""
+    words = set(_WORD.findall(question.lower()))
+    units = {unit for unit, topic in _UNIT_TOPICS.items() if words & topic}
+    nouns = set(term_set(question)) if _COUNT_QUESTION.search(question) else set()
+    return units, {n for n in nouns if not n[:1].isdigit()}
+
+
+def _values(text: str, unit: str, nouns: set[str]) -> set[float]:
+    found = counts(text, nouns) if unit.startswith("count of ") else quantities(text)
+    return {q.value for q in found if q.unit == unit}
+
+
+def find_conflict(
+    sentences: Sequence[ScoredSentence], min_share: float, min_coverage: float, question: str
+) -> list[ScoredSentence]:
+    """Return one sentence per document when documents disagree on what `question` asks, else [].
+
+    Only sentences scoring at least `min_share` of the best one and holding at least
+    `min_coverage` of the question's terms (so that they speak of the same thing) are compared, and only measures
+    the question asks about: an area for "how large", a count of parks for "how many parks".
+    A conflict needs two documents giving different values.
     """
     if not sentences:
         return []
-    floor = sentences[0].score * min_share
-    close = [s for s in sentences if s.score >= floor]
-    first = next(((s, q) for s in close for q in quantities(s.text)), None)
-    if first is None:
+    units, nouns = measures(question)
+    if not units and not nouns:
         return []
-    unit = first[1].unit
+    floor = sentences[0].score * min_share
+    close = [s for s in sentences if s.score >= floor and s.coverage >= min_coverage]
+    found = [q for s in close for q in quantities(s.text) + counts(s.text, nouns) if q.unit in units or q.unit.startswith("count of ")]
+    if not found:
+        return []
+    unit = found[0].unit
     per_doc: dict[str, tuple[ScoredSentence, set[float]]] = {}
     for s in close:
-        values = {q.value for q in quantities(s.text) if q.unit == unit}
+        values = _values(s.text, unit, nouns)
         if values and s.hit.chunk.doc_id not in per_doc:
             per_doc[s.hit.chunk.doc_id] = (s, values)
-    if len(per_doc) < 2:
-        return []
-    all_values = [v for _, values in per_doc.values() for v in values]
-    if len(set(all_values)) < 2:
+    if len(per_doc) < 2 or len({v for _, values in per_doc.values() for v in values}) < 2:
         return []
     return [s for s, _ in per_doc.values()]

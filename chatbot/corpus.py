@@ -126,7 +126,7 @@ def scan_corpus(corpus: Path, max_bytes: int) -> CorpusScan:
     for doc_id, path in iter_corpus_files(corpus):
         try:
             if path.is_symlink() and not _inside(path, root):
-                raise UnreadableDocument("symbolic link pointing outside the corpus, to nothing, or in a loop")
+                raise UnreadableDocument("symbolic link pointing outside the corpus, to nothing or in a loop")
             if not path.is_file():
                 raise UnreadableDocument("not a regular file")
             doc = read_document(doc_id, path, max_bytes)

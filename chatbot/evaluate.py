@@ -18,7 +18,7 @@ import math
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -450,6 +450,9 @@ def identical_pairs(runs: Sequence[ConfigRun]) -> list[str]:
     return notes
 
 
+SHOWN_SETTINGS = ("retrieval", "rerank", "embedder", "top_k", "chunk_tokens", "chunk_overlap_tokens")
+
+
 def build_summary(
     runs: Sequence[ConfigRun],
     sets: Mapping[str, Path],
@@ -463,16 +466,13 @@ def build_summary(
         "format": SUMMARY_FORMAT,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "corpus": str(base.corpus),
+        "default_settings": {k: getattr(base, k) for k in SHOWN_SETTINGS},
         "sets": {name: {"file": str(path), "questions": len(questions[name])} for name, path in sets.items()},
         "configs": {
             r.config.name: {
                 "description": r.config.description,
                 "overrides": dict(r.config.overrides),
-                "settings": (
-                    {k: getattr(r.settings, k) for k in ("retrieval", "rerank", "embedder", "top_k",
-                                                          "chunk_tokens", "chunk_overlap_tokens")}
-                    if r.settings else {}
-                ),
+                "settings": {k: getattr(r.settings, k) for k in SHOWN_SETTINGS} if r.settings else {},
                 "index": r.index,
                 "error": r.error,
             }
@@ -547,10 +547,19 @@ def compare(old: Mapping[str, object], new: Mapping[str, object]) -> list[Delta]
     return out
 
 
-def format_deltas(deltas: Iterable[Delta]) -> str:
-    """Return the comparison as aligned text lines, worse ones marked so they stand out."""
-    lines = []
-    for d in deltas:
+def changed_first(deltas: Sequence[Delta]) -> tuple[list[Delta], int]:
+    """Return the deltas that moved, worse ones first, and how many stayed the same."""
+    order = {"worse": 0, "better": 1}
+    moved = [d for d in deltas if d.change != "same"]
+    same = sum(1 for d in deltas if d.change == "same")
+    return sorted(moved, key=lambda d: order[d.change]), same
+
+
+def format_deltas(deltas: Sequence[Delta]) -> str:
+    """Return the metrics that moved as aligned text lines, worse ones first and marked."""
+    moved, same = changed_first(deltas)
+    lines = [f"  {same} metric(s) unchanged" + (", all others:" if moved else ".")] if deltas else []
+    for d in moved:
         sign = f"{d.new - d.old:+.4f}" if not d.metric.startswith("latency") else f"{d.new - d.old:+.1f}"
         flag = "  <-- worse" if d.change == "worse" else ""
         lines.append(
@@ -680,14 +689,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     summary = build_summary(runs, files, sets, settings)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
     deltas = compare(old, summary) if old else None
-    write_report(summary, runs, args.out, deltas)
+    write_report(summary, {r.config.name: r.records for r in runs if not r.error}, args.out, deltas)
 
     out = sys.stdout
     out.write(_headline(summary) + "\n")
     for note in summary["notes"]:  # type: ignore[attr-defined]
         out.write(f"note: {note}\n")
     if deltas is not None:
-        table = format_deltas(deltas) or "  nothing in common to compare"
+        table = format_deltas(deltas) or "  no set and configuration in common to compare"
         out.write(f"\nCompared with {args.compare}:\n{table}\n")
     if args.record_floors:
         args.record_floors.parent.mkdir(parents=True, exist_ok=True)

@@ -210,14 +210,10 @@ def _build_locked(
     started: float,
 ) -> BuildReport:
     index_dir = settings.index
-    report = on_progress or (lambda stage, done, total: None)
-    report("scan", 0, 1)
-    scan = scan_corpus(settings.corpus, settings.max_document_bytes)
-    report("scan", 1, 1)
-    if scan.skipped:
-        log.warning(
-            "Skipped %d unusable file(s): %s", len(scan.skipped), ", ".join(s.doc_id for s in scan.skipped)
-        )
+    tell = on_progress or (lambda stage, done, total: None)
+    tell("scan", 0, 1)
+    scan = scan_corpus(settings.corpus, settings.max_document_bytes)  # warns of each skipped file
+    tell("scan", 1, 1)
     spec = index_spec(settings, encoder)
     unreadable = None
     try:
@@ -227,7 +223,7 @@ def _build_locked(
         old, unreadable = None, "its manifest cannot be parsed"
     plan = plan_build(scan, old, spec, full, unreadable)
     if plan.full_reason and old is not None and not full:
-        log.warning("Full rebuild: %s.", plan.full_reason)
+        log.info("Full rebuild: %s.", plan.full_reason)
     if dry_run or plan.up_to_date:
         return BuildReport(
             plan, old.version if old else None, len(scan.documents),
@@ -261,7 +257,7 @@ def _build_locked(
         records[doc.doc_id] = DocRecord(
             content_hash=doc.content_hash, title=doc.title, date=doc.date, chunks=len(doc_chunks)
         )
-        report("chunk", n + 1, len(docs))
+        tell("chunk", n + 1, len(docs))
     cache = EmbeddingCache(index_dir / CACHE, spec.model_id, spec.dim)
     try:
         vectors, embedded = _embed_missing(
@@ -275,14 +271,14 @@ def _build_locked(
             chunk_count=len(chunks),
             skipped=[{"doc_id": s.doc_id, "reason": s.reason} for s in scan.skipped],
         )
-        report("write", 0, 1)
+        tell("write", 0, 1)
         write_version(index_dir, manifest, chunks, vectors)
         # Vectors of texts no longer indexed go; a killed build's vectors stay until then.
         cache.retain_only({c.text_hash for c in chunks})
     finally:
         cache.close()
     prune_versions(index_dir)
-    report("write", 1, 1)
+    tell("write", 1, 1)
     return BuildReport(
         plan, manifest.version, len(docs), len(chunks), embedded,
         len(chunks) - embedded, time.perf_counter() - started, True,

@@ -18,7 +18,7 @@ from chatbot.answer_type import expected_type
 from chatbot.embedding import Encoder, make_encoder
 from chatbot.indexer import BuildReport, build_index, index_spec
 from chatbot.followup import resolve
-from chatbot.rerank import SentenceScorer, SentenceVectors, question_terms, rerank
+from chatbot.rerank import SentenceScorer, SentenceVectors, question_numbers, question_terms, rerank
 from chatbot.retrieve import AidsCache, Retriever, make_retriever
 from chatbot.settings import Settings
 from chatbot.store import LoadedIndex, current_version, load_index
@@ -108,7 +108,9 @@ class Chatbot:
         query = self.encoder.encode_queries([resolved.search_text])[0]
         hits = self.retriever.retrieve(resolved.search_text, query, index, s.candidates if s.rerank else s.top_k)
         terms = question_terms(resolved.question, resolved.context, aids, s.context_term_weight)
-        sentences = self.scorer.score(terms, query, hits, aids, expected_type(resolved.question))
+        sentences = self.scorer.score(
+            terms, query, hits, aids, expected_type(resolved.question), question_numbers(resolved.question)
+        )
         if s.rerank:
             hits = rerank(hits, sentences, s.top_k)
             shown = {h.chunk.chunk_id for h in hits}

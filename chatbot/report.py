@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from chatbot.evaluate import ConfigRun, Delta
+    from chatbot.evaluate import Delta
+
+# Per-question records (as in results.jsonl) by configuration, then question set.
+Records = Mapping[str, Mapping[str, Sequence[Mapping]]]
 
 # The bars and tables show these, in this order; counts and latency have their own places.
 SHOWN = (
@@ -93,7 +96,7 @@ def _cut(text: str, n: int = CELL_CHARS) -> str:
 # --- plots -----------------------------------------------------------------------------------------
 
 
-def _plots(summary: Mapping, runs: Sequence[ConfigRun], out: Path) -> list[Image]:
+def _plots(summary: Mapping, records: Records, out: Path) -> list[Image]:
     """Draw the metric bars, latency distribution and hit@k curves; return them as image blocks."""
     import matplotlib
 
@@ -106,7 +109,7 @@ def _plots(summary: Mapping, runs: Sequence[ConfigRun], out: Path) -> list[Image
         return []
     images = []
 
-    fig, axes = plt.subplots(len(sets), 1, figsize=(11, 3.6 * len(sets)), squeeze=False)
+    fig, axes = plt.subplots(len(sets), 1, figsize=(12, 3.6 * len(sets)), squeeze=False)
     for ax, s in zip(axes[:, 0], sets, strict=True):
         configs = list(metrics[s])
         width = 0.8 / len(configs)
@@ -117,18 +120,17 @@ def _plots(summary: Mapping, runs: Sequence[ConfigRun], out: Path) -> list[Image
         ax.set_ylim(0, 1.05)
         ax.set_title(f"{s}: metrics per configuration (false_abstention: lower is better)", fontsize=10)
         ax.grid(axis="y", alpha=0.3)
-        ax.legend(fontsize=7, ncol=min(len(configs), 5), loc="upper right")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(out / "metrics.png", dpi=PLOT_DPI)
     plt.close(fig)
     images.append(Image("metrics.png", "Metrics per configuration"))
 
-    ok = [r for r in runs if not r.error]
     fig, axes = plt.subplots(1, len(sets), figsize=(5.5 * len(sets), 3.8), squeeze=False)
     for ax, s in zip(axes[0], sets, strict=True):
-        data = [[v.seconds * 1000 for v in r.verdicts[s]] for r in ok]
-        ax.boxplot(data, showfliers=True)
-        ax.set_xticks(range(1, len(ok) + 1), [r.config.name for r in ok], rotation=25, ha="right", fontsize=8)
+        configs = [c for c in records if records[c].get(s)]
+        ax.boxplot([[rec["seconds"] * 1000 for rec in records[c][s]] for c in configs], showfliers=True)
+        ax.set_xticks(range(1, len(configs) + 1), configs, rotation=25, ha="right", fontsize=8)
         ax.set_yscale("log")
         ax.set_ylabel("ms per question")
         ax.set_title(f"{s}: latency per question", fontsize=10)
@@ -143,6 +145,7 @@ def _plots(summary: Mapping, runs: Sequence[ConfigRun], out: Path) -> list[Image
         for c, ys in curves[s].items():
             ax.plot(range(1, len(ys) + 1), [y or 0.0 for y in ys], marker="o", label=c)
         ax.set_xlabel("k (passages retrieved)")
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_ylabel("hit@k")
         ax.set_ylim(0, 1.02)
         ax.set_title(f"{s}: hit@k", fontsize=10)
@@ -174,19 +177,19 @@ def _metric_table(metrics: Mapping) -> Table:
     return Table(["config", *TABLE], [[c, *(_fmt(m[k]) for k in TABLE)] for c, m in metrics.items()])
 
 
-def _kind_table(runs: Sequence[ConfigRun], set_name: str) -> Table | None:
-    ok = [r for r in runs if not r.error and r.verdicts.get(set_name)]
-    if not ok:
+def _kind_table(records: Records, set_name: str) -> Table | None:
+    configs = [c for c in records if records[c].get(set_name)]
+    if not configs:
         return None
-    kinds = sorted({v.kind or "-" for v in ok[0].verdicts[set_name]})
+    first = records[configs[0]][set_name]
     rows = []
-    for kind in kinds:
-        row: list[object] = [kind, sum(1 for v in ok[0].verdicts[set_name] if (v.kind or "-") == kind)]
-        for r in ok:
-            vs = [v for v in r.verdicts[set_name] if (v.kind or "-") == kind]
-            row.append(_fmt(sum(v.correct for v in vs) / len(vs)) if vs else "")
+    for kind in sorted({rec["kind"] or "-" for rec in first}):
+        row: list[object] = [kind, sum(1 for rec in first if (rec["kind"] or "-") == kind)]
+        for c in configs:
+            got = [rec["verdict"]["correct"] for rec in records[c][set_name] if (rec["kind"] or "-") == kind]
+            row.append(_fmt(sum(got) / len(got)) if got else "")
         rows.append(row)
-    return Table(["kind", "questions", *(r.config.name for r in ok)], rows)
+    return Table(["kind", "questions", *configs], rows)
 
 
 def _short_hit(rank: int, hit: str) -> str:
@@ -196,17 +199,13 @@ def _short_hit(rank: int, hit: str) -> str:
     return f"{rank}:{doc_id[:3]}{'✓' if 'R' in flags else ''}{'*' if 'K' in flags else ''}"
 
 
-def _failures(runs: Sequence[ConfigRun], set_name: str) -> Table | None:
-    ok = [r for r in runs if not r.error and r.records.get(set_name)]
-    if not ok:
+def _failures(records: Records, set_name: str) -> Table | None:
+    configs = [c for c in records if records[c].get(set_name)]
+    if not configs:
         return None
-    first = ok[0]
-    failed_by = {
-        rec["id"]: [r.config.name for r in ok[1:] if not r.records[set_name][i]["verdict"]["correct"]]
-        for i, rec in enumerate(first.records[set_name])
-    }
+    wrong = {c: {rec["id"] for rec in records[c][set_name] if not rec["verdict"]["correct"]} for c in configs}
     rows = []
-    for rec in first.records[set_name]:
+    for rec in records[configs[0]][set_name]:
         verdict = rec["verdict"]
         if verdict["correct"]:
             continue
@@ -214,24 +213,26 @@ def _failures(runs: Sequence[ConfigRun], set_name: str) -> Table | None:
         retrieved = ", ".join(_short_hit(i, h) for i, h in enumerate(rec["retrieved"], 1))
         rows.append([
             rec["id"], rec["kind"], _cut(rec["question"]), _cut(keys, 80), retrieved, _cut(rec["answer"]),
-            "; ".join(verdict["problems"]), ", ".join(failed_by[rec["id"]]) or "—",
+            "; ".join(verdict["problems"]), ", ".join(c for c in configs[1:] if rec["id"] in wrong[c]) or "—",
         ])
     return Table(["id", "kind", "question", "expected keys", "retrieved", "answered", "problems",
                   "also failed by"], rows)
 
 
 def _comparison(deltas: Sequence[Delta]) -> Table:
+    from chatbot.evaluate import changed_first
+
     rows = [
         [d.set, d.config, d.metric, _fmt(d.old), _fmt(d.new),
          f"{d.new - d.old:+.1f}" if d.metric.startswith("latency") else f"{d.new - d.old:+.4f}",
          f"{d.arrow} {d.change}"]
-        for d in deltas
+        for d in changed_first(deltas)[0]
     ]
     return Table(["set", "config", "metric", "before", "now", "±", "change"], rows)
 
 
 def build_blocks(
-    summary: Mapping, runs: Sequence[ConfigRun], images: Sequence[Image], deltas: Sequence[Delta] | None
+    summary: Mapping, records: Records, images: Sequence[Image], deltas: Sequence[Delta] | None
 ) -> list[Block]:
     """Return the report's content, top to bottom, independent of the output format."""
     sets = summary["sets"]
@@ -240,6 +241,9 @@ def build_blocks(
         Para(f"Run {summary['created']} on the corpus `{summary['corpus']}`; question sets: "
              + ", ".join(f"`{s['file']}` ({s['questions']} questions)" for s in sets.values()) + "."),
         Heading("Configurations"),
+        Para("The running settings (configuration `default`): "
+             + ", ".join(f"{k}={v}" for k, v in summary.get("default_settings", {}).items())
+             + ". Configurations are defined in `chatbot/configs.py`."),
         _config_table(summary),
     ]
     blocks += [Para(f"Note: {n}") for n in summary["notes"]]
@@ -247,22 +251,23 @@ def build_blocks(
         worse = [d for d in deltas if d.change == "worse"]
         blocks += [
             Heading("Change since the previous run"),
-            Para(f"{len(worse)} metric(s) got worse (▼), "
-                 f"{sum(d.change == 'better' for d in deltas)} better (▲), the rest unchanged (=). "
-                 "Latency counts as unchanged within the noise of a shared machine."),
+            Para(f"Compared with the previous run's summary: {len(worse)} metric(s) got worse (▼), "
+                 f"{sum(d.change == 'better' for d in deltas)} better (▲), "
+                 f"{sum(d.change == 'same' for d in deltas)} unchanged (not listed). Latency counts as "
+                 "unchanged within the noise of a shared machine (±15%)."),
             _comparison(deltas),
         ]
     for name in sets:
         if summary["metrics"].get(name):
             blocks += [Heading(f"Results on {name}"), _metric_table(summary["metrics"][name])]
-            kinds = _kind_table(runs, name)
+            kinds = _kind_table(records, name)
             if kinds:
                 blocks += [Para("Share of questions answered correctly, by kind of question:"), kinds]
     blocks += [Heading("Plots"), *images]
     for name in sets:
-        table = _failures(runs, name)
+        table = _failures(records, name)
         if table is not None:
-            first = next(r.config.name for r in runs if not r.error)
+            first = next(c for c in records if records[c].get(name))
             blocks += [
                 Heading(f"Failures on {name} ({first})"),
                 Para(f"{len(table.rows)} question(s) answered wrongly by `{first}`. Retrieved: rank:document "
@@ -328,12 +333,27 @@ def to_html(blocks: Sequence[Block], folder: Path) -> str:
     return "\n".join(out) + "\n"
 
 
+def read_records(results: Path) -> dict[str, dict[str, list[dict]]]:
+    """Return the records of a results.jsonl by configuration, then question set, in file order."""
+    import json
+
+    out: dict[str, dict[str, list[dict]]] = {}
+    for line in results.read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        out.setdefault(rec["config"], {}).setdefault(rec["set"], []).append(rec)
+    return out
+
+
 def write_report(
-    summary: Mapping, runs: Sequence[ConfigRun], out: Path, deltas: Sequence[Delta] | None = None
+    summary: Mapping, records: Records, out: Path, deltas: Sequence[Delta] | None = None
 ) -> Path:
-    """Write report.md, report.html and the PNG plots into `out`; return the Markdown report's path."""
+    """Write report.md, report.html and the PNG plots into `out`; return the Markdown report's path.
+
+    Everything comes from the summary and the per-question records, so a report can be drawn
+    again from a run's summary.json and results.jsonl (see `read_records`).
+    """
     out.mkdir(parents=True, exist_ok=True)
-    blocks = build_blocks(summary, runs, _plots(summary, runs, out), deltas)
+    blocks = build_blocks(summary, records, _plots(summary, records, out), deltas)
     (out / "report.md").write_text(to_markdown(blocks), encoding="utf-8")
     (out / "report.html").write_text(to_html(blocks, out), encoding="utf-8")
     return out / "report.md"

@@ -50,7 +50,9 @@ class ScoredSentence:
 
     `start`/`end` are offsets inside the passage; `coverage` is the rarity-weighted share of the
     question's terms found in the sentence, `context` the same share in the whole passage;
-    `typed` says whether the sentence holds the kind of answer asked for (a date for "when").
+    `typed` says whether the sentence holds the kind of answer asked for (a date for "when"),
+    `untyped` whether a kind was asked for and the sentence lacks it, and `numbers_missing`
+    whether a number of the question (a year, say) is absent from the passage.
     """
 
     hit: Hit
@@ -62,7 +64,14 @@ class ScoredSentence:
     coverage: float
     context: float
     typed: bool
+    untyped: bool
+    numbers_missing: bool
     score: float
+
+
+def question_numbers(question: str) -> frozenset[str]:
+    """Return the numbers (years, amounts) written in `question`, as the tokenizer writes them."""
+    return frozenset(t for t in tokenize(question) if t[:1].isdigit())
 
 
 def question_terms(question: str, context: str, aids: IndexAids, context_weight: float) -> dict[str, float]:
@@ -92,8 +101,12 @@ class SentenceScorer:
         hits: list[Hit],
         aids: IndexAids,
         kind: AnswerType | None = None,
+        numbers: frozenset[str] = frozenset(),
     ) -> list[ScoredSentence]:
-        """Return every sentence of `hits` scored for the question, best first."""
+        """Return every sentence of `hits` scored for the question, best first.
+
+        `kind` is the kind of answer the question asks for, `numbers` the numbers it contains.
+        """
         s = self.settings
         q = query.reshape(-1)
         spans = [(hit, sent) for hit in hits for sent in split_sentences(hit.chunk.text)]
@@ -107,6 +120,7 @@ class SentenceScorer:
             for hit in hits
         }
         context = {hit.chunk.chunk_id: coverage(terms, term_set(hit.chunk.text)) for hit in hits}
+        missing = {hit.chunk.chunk_id: bool(numbers - term_set(hit.chunk.text)) for hit in hits}
         out = []
         for (hit, sent), sim in zip(spans, sims, strict=True):
             cov = coverage(terms, term_set(sent.text))
@@ -122,7 +136,18 @@ class SentenceScorer:
             )
             out.append(
                 ScoredSentence(
-                    hit, sent.text, sent.start, sent.end, float(sim), passage_cos[cid], cov, context[cid], typed, score
+                    hit,
+                    sent.text,
+                    sent.start,
+                    sent.end,
+                    cosine=float(sim),
+                    passage_cosine=passage_cos[cid],
+                    coverage=cov,
+                    context=context[cid],
+                    typed=typed,
+                    untyped=kind is not None and not typed,
+                    numbers_missing=missing[cid],
+                    score=score,
                 )
             )
         return sorted(out, key=lambda c: c.score, reverse=True)

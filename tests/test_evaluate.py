@@ -191,7 +191,8 @@ def test_floors_round_trip():
     measured = summarise(
         [_verdict(relevant=(T,), key=True, precise=(1, 1)), _verdict(answerable=False, abstained=True)]
     )
-    summary = {"created": "now", "metrics": {"dev": {"default": measured}}, "configs": {"default": {"settings": {}}}}
+    summary = {"created": "now", "metrics": {"dev": {"default": measured}}}
+    summary["configs"] = {"default": {"settings": {}}}
     floors = floors_from(summary, margin=0.02)
     gate = floors["sets"]["dev"]["default"]
     assert gate["min"]["hit@1"] == 0.98 and gate["max"]["false_abstention"] == 0.02

@@ -134,9 +134,9 @@ SCRIPT_TEXT = (
 )
 GOOD_KINDS = {
     "gbk.txt": ("两江新区位于重庆市北部，是中国内陆第一个国家级新区。" * 6).encode("gbk"),
-    "latin1.txt": ("The café district of Liangjiang opened in 2019 near the Jialing river. " * 3).encode("latin-1"),
+    "latin1.txt": ("The café district of Liangjiang opened in 2019 by the Jialing. " * 3).encode("latin-1"),
     "utf16.txt": ("The Liangjiang data centre cluster hosts 300,000 servers. " * 3).encode("utf-16"),
-    "name with spaces 两江 新区.txt": b"The Yuelai exhibition centre in Liangjiang covers 600,000 square metres.\n",
+    "name with spaces 两江 新区.txt": b"The Yuelai exhibition centre in Liangjiang covers 600,000 m2.\n",
     "script.txt": SCRIPT_TEXT.encode(),
     "page.html": (
         b"<html><head><title>Harbour page</title><script>alert('page')</script></head><body>"
@@ -178,7 +178,8 @@ def test_hostile_documents_are_skipped_or_indexed_safely(copy_of_bundled, encode
         report = bot.build(progress=False)
     assert report.wrote
     skipped = {s.doc_id: s.reason for s in report.plan.scan.skipped}
-    bad = set(BAD_KINDS) | {"huge.txt", "link-out.txt", "loop-a.txt", "loop-b.txt", "dangling.txt", "pipe.txt"}
+    bad = set(BAD_KINDS) | {"huge.txt", "link-out.txt", "loop-a.txt", "loop-b.txt", "dangling.txt",
+                            "pipe.txt"}
     assert bad <= set(skipped)
     assert "too large" in skipped["huge.txt"] and "outside the corpus" in skipped["link-out.txt"]
     warnings = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)

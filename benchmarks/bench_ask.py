@@ -41,7 +41,9 @@ def main() -> None:
     questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line]
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(REPO / "corpus", Path(tmp) / "corpus")
-        settings = load_settings(corpus=Path(tmp) / "corpus", index=Path(tmp) / "index", embedder=args.embedder)
+        settings = load_settings(
+            corpus=Path(tmp) / "corpus", index=Path(tmp) / "index", embedder=args.embedder
+        )
         bot = Chatbot(settings)
         bot.build(progress=False)
         for q in questions:  # warm-up: caches fill as in a running server

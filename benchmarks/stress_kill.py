@@ -26,13 +26,15 @@ from gradio_client import Client
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stress_common import REPO, build, env, serve, workspace, write_result  # noqa: E402
 
-# The child: load the model first (that is not the build), say START, then build with progress lines.
+# The child: load the model first when the build will embed (loading is not the build), say START,
+# then build with progress lines. With a full cache the build never touches the model.
 CHILD = """
 import sys
 from chatbot.pipeline import Chatbot
 from chatbot.settings import load_settings
 bot = Chatbot(load_settings())
-bot.encoder.encode_queries(["warm up"])
+if sys.argv[1:] == ["embed"]:
+    bot.encoder.encode_queries(["warm up"])
 print("START", flush=True)
 report = bot.build(full=True, progress=False,
                    on_progress=lambda s, d, t: print(f"STAGE {s} {d} {t}", flush=True))
@@ -47,9 +49,10 @@ def _drop_cache(index: Path) -> None:
         path.unlink()
 
 
-def _run_child(corpus: Path, index: Path, kill_after: float | None) -> dict[str, object]:
+def _run_child(corpus: Path, index: Path, kill_after: float | None, embeds: bool) -> dict[str, object]:
     """Run one full rebuild; kill it `kill_after` seconds after START (None: let it finish)."""
-    proc = subprocess.Popen([sys.executable, "-c", CHILD], env=env(corpus=corpus, index=index), cwd=REPO,
+    argv = [sys.executable, "-c", CHILD, "embed" if embeds else "reuse"]
+    proc = subprocess.Popen(argv, env=env(corpus=corpus, index=index), cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     lines: list[str] = []
     started = threading.Event()
@@ -109,8 +112,8 @@ def main() -> int:
         client.predict(QUESTION, [], api_name="/ask")  # warm up
         # Calibrate: how long a full rebuild takes with and without the embedding cache.
         _drop_cache(index)
-        cold = _run_child(corpus, index, None)
-        warm = _run_child(corpus, index, None)
+        cold = _run_child(corpus, index, None, embeds=True)
+        warm = _run_child(corpus, index, None, embeds=False)
         durations = {True: cold["seconds_after_start"], False: warm["seconds_after_start"]}
         rounds = []
         for n in range(args.kills):
@@ -119,7 +122,7 @@ def main() -> int:
                 _drop_cache(index)
             before = (index / "CURRENT").read_text().strip()
             kill_after = rng.uniform(0, float(durations[drop]))  # type: ignore[arg-type]
-            child = _run_child(corpus, index, kill_after)
+            child = _run_child(corpus, index, kill_after, embeds=drop)
             loads, live = _index_ok(index)
             answer = client.predict(QUESTION, [], api_name="/ask")
             rounds.append({
@@ -131,7 +134,7 @@ def main() -> int:
                 "served_answer_cited": bool(answer.get("citations")) and "error" not in answer,
             })
             print(rounds[-1], flush=True)
-        final = _run_child(corpus, index, None)
+        final = _run_child(corpus, index, None, embeds=True)
         loads, live = _index_ok(index)
         answer = client.predict(QUESTION, [], api_name="/ask")
     finally:

@@ -48,7 +48,10 @@ def _pick(sentences: Sequence[ScoredSentence], settings: Settings) -> list[Score
     seen = {(best.hit.chunk.doc_id, best.hit.chunk.start + best.start)}
     seen_text = {best.text}
     for c in sentences[1:]:
-        if len(chosen) >= settings.max_answer_sentences or c.score < best.score * settings.sentence_keep_ratio:
+        if (
+            len(chosen) >= settings.max_answer_sentences
+            or c.score < best.score * settings.sentence_keep_ratio
+        ):
             break
         key = (c.hit.chunk.doc_id, c.hit.chunk.start + c.start)
         if key in seen or c.text in seen_text:
@@ -66,7 +69,9 @@ def _dated(c: ScoredSentence) -> str:
     return c.text
 
 
-def _cite(chosen: Sequence[ScoredSentence], with_dates: bool = False) -> tuple[list[str], tuple[Citation, ...]]:
+def _cite(
+    chosen: Sequence[ScoredSentence], with_dates: bool = False
+) -> tuple[list[str], tuple[Citation, ...]]:
     """Return each chosen sentence followed by its [n] marker, and the citations the markers point to."""
     numbers: dict[str, int] = {}
     citations: list[Citation] = []

@@ -19,7 +19,9 @@ _UNITS = {
     "mu": r"\bmu\b",
 }
 _QUANTITY = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?:-\s*)?(" + "|".join(f"(?:{p})" for p in _UNITS.values()) + r")",
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?:-\s*)?("
+    + "|".join(f"(?:{p})" for p in _UNITS.values())
+    + r")",
     re.IGNORECASE,
 )
 _UNIT_RES = {name: re.compile(rf"^(?:{p})$", re.IGNORECASE) for name, p in _UNITS.items()}
@@ -40,7 +42,9 @@ _NUMBER_WORDS = (
 )
 # A count: a number, then within the next four words the counted noun ("six international
 # cooperation industrial parks").
-_COUNT = re.compile(rf"(?<![\w.,])(\d{{1,3}}(?:,\d{{3}})+|\d+|{_NUMBER_WORDS})((?:\s+[A-Za-z-]+){{1,4}})", re.IGNORECASE)
+_COUNT = re.compile(
+    rf"(?<![\w.,])(\d{{1,3}}(?:,\d{{3}})+|\d+|{_NUMBER_WORDS})((?:\s+[A-Za-z-]+){{1,4}})", re.IGNORECASE
+)
 _COUNT_QUESTION = re.compile(r"\bhow\s+many\b|多少个|几个|几家", re.IGNORECASE)
 
 
@@ -69,7 +73,9 @@ def counts(text: str, nouns: set[str]) -> list[Quantity]:
         hit = next((t for w in m.group(2).split() for t in term_set(w) if t in nouns), None)
         if hit:
             raw = m.group(1).lower().replace(",", "")
-            value = float(raw) if raw.isdigit() else float(_NUMBER_WORDS.split("|").index(raw.rstrip("s?")) + 1)
+            value = (
+                float(raw) if raw.isdigit() else float(_NUMBER_WORDS.split("|").index(raw.rstrip("s?")) + 1)
+            )
             out.append(Quantity(value, "count of " + hit))
     return out
 
@@ -93,8 +99,9 @@ def find_conflict(
     """Return one sentence per document when documents disagree on what `question` asks, else [].
 
     Only sentences scoring at least `min_share` of the best one and holding at least
-    `min_coverage` of the question's terms (so that they speak of the same thing) are compared, and only measures
-    the question asks about: an area for "how large", a count of parks for "how many parks".
+    `min_coverage` of the question's terms (so that they speak of the same thing) are compared,
+    and only measures the question asks about: an area for "how large", a count of parks for
+    "how many parks".
     A conflict needs two documents giving different values.
     """
     if not sentences:
@@ -104,7 +111,12 @@ def find_conflict(
         return []
     floor = sentences[0].score * min_share
     close = [s for s in sentences if s.score >= floor and s.coverage >= min_coverage]
-    found = [q for s in close for q in quantities(s.text) + counts(s.text, nouns) if q.unit in units or q.unit.startswith("count of ")]
+    found = [
+        q
+        for s in close
+        for q in quantities(s.text) + counts(s.text, nouns)
+        if q.unit in units or q.unit.startswith("count of ")
+    ]
     if not found:
         return []
     unit = found[0].unit

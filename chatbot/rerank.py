@@ -128,8 +128,7 @@ class SentenceScorer:
             typed = has_type(sent.text, kind)
             score = (
                 s.weight_answer_type * typed
-                +
- s.weight_cosine * float(sim)
+                + s.weight_cosine * float(sim)
                 + s.weight_passage_cosine * passage_cos[cid]
                 + s.weight_coverage * cov
                 + s.weight_context * context[cid]
@@ -159,4 +158,6 @@ def rerank(hits: list[Hit], sentences: list[ScoredSentence], k: int) -> list[Hit
     for sent in sentences:
         best.setdefault(sent.hit.chunk.chunk_id, sent.score)
     ordered = sorted(hits, key=lambda h: best.get(h.chunk.chunk_id, float("-inf")), reverse=True)
-    return [replace(h, score=best.get(h.chunk.chunk_id, h.score), rank=i + 1) for i, h in enumerate(ordered[:k])]
+    return [
+        replace(h, score=best.get(h.chunk.chunk_id, h.score), rank=i + 1) for i, h in enumerate(ordered[:k])
+    ]

@@ -52,7 +52,9 @@ class Retriever(Protocol):
 
 
 def _hits(index: LoadedIndex, ranked: list[tuple[int, float]], k: int) -> list[Hit]:
-    return [Hit(chunk=index.chunks[row], score=score, rank=i + 1) for i, (row, score) in enumerate(ranked[:k])]
+    return [
+        Hit(chunk=index.chunks[row], score=score, rank=i + 1) for i, (row, score) in enumerate(ranked[:k])
+    ]
 
 
 class DenseRetriever:

@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     # Conflicting sources: sentences within this share of the best score are compared.
     conflict_min_share: float = Field(0.8, gt=0, le=1)
     # ... and only sentences holding this share of the question's terms (so they speak of the same thing).
-    conflict_min_coverage: float = Field(0.4, ge=0, le=1)
+    conflict_min_coverage: float = Field(0.6, ge=0, le=1)
 
     # Input limits: a question longer than this is refused with a message, not truncated.
     max_question_chars: int = Field(1000, ge=10)

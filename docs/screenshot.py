@@ -20,7 +20,7 @@ from chatbot.app import EXAMPLES, launch  # noqa: E402
 from chatbot.pipeline import Chatbot  # noqa: E402
 from chatbot.settings import load_settings  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, click_example  # noqa: E402
 
 
 def main() -> None:
@@ -35,8 +35,8 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 1100, "height": 1000})
         page.set_default_timeout(120_000)
         page.goto(f"http://127.0.0.1:{bot.settings.port}/")
-        page.get_by_text(EXAMPLES[0]).click()
-        expect(page.locator("#question textarea")).to_have_value(EXAMPLES[0])
+        expect(page.locator("#chat")).to_be_visible()
+        click_example(page, EXAMPLES[0])
         page.locator("#ask").click()
         expect(page.locator("#chat .index-version")).to_have_count(1)
         page.locator("#chat details.source summary").first.click()

@@ -25,7 +25,9 @@ def test_tokenizer_cuts_chinese_into_character_bigrams():
 
 
 def test_bm25_prefers_the_text_with_the_rare_term():
-    index = LexicalIndex(["The GDP reached 367.5 billion.", "Hankook Tires has a plant.", "Tires and GDP."], 1.5, 0.75)
+    index = LexicalIndex(
+        ["The GDP reached 367.5 billion.", "Hankook Tires has a plant.", "Tires and GDP."], 1.5, 0.75
+    )
     scores = index.scores(tokenize("Which company makes Hankook tyres?"))
     assert scores.argmax() == 1
     assert index.scores(tokenize("unrelated words")).max() == 0

@@ -13,9 +13,15 @@ from chatbot.sentences import split_sentences
         ("One. Two! Three?", ["One.", "Two!", "Three?"]),
         ("Mr. Tang spoke. Ms. Lin agreed.", ["Mr. Tang spoke.", "Ms. Lin agreed."]),
         ("John Z. Zhang of Corning spoke. He left.", ["John Z. Zhang of Corning spoke.", "He left."]),
-        ("It grew 10.5 percent in 2017. Then it slowed.", ["It grew 10.5 percent in 2017.", "Then it slowed."]),
+        (
+            "It grew 10.5 percent in 2017. Then it slowed.",
+            ["It grew 10.5 percent in 2017.", "Then it slowed."],
+        ),
         ("A heading\n\nBody text here.", ["A heading", "Body text here."]),
-        ("两江新区成立于2010年。它是第三个国家级新区。", ["两江新区成立于2010年。", "它是第三个国家级新区。"]),
+        (
+            "两江新区成立于2010年。它是第三个国家级新区。",
+            ["两江新区成立于2010年。", "它是第三个国家级新区。"],
+        ),
         ("“We did it.” She smiled.", ["“We did it.”", "She smiled."]),
     ],
 )
@@ -26,7 +32,11 @@ def test_sentences_are_split_where_they_end(text, expected):
 def test_offsets_point_at_the_sentence_text():
     text = "  Liangjiang was approved in 2010.  It is the third nationwide.\n\n1,200 km²\n"
     sentences = split_sentences(text)
-    assert [s.text for s in sentences] == ["Liangjiang was approved in 2010.", "It is the third nationwide.", "1,200 km²"]
+    assert [s.text for s in sentences] == [
+        "Liangjiang was approved in 2010.",
+        "It is the third nationwide.",
+        "1,200 km²",
+    ]
     for s in sentences:
         assert text[s.start : s.end] == s.text
 

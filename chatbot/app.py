@@ -227,7 +227,7 @@ def auth_pairs(settings: Settings) -> list[tuple[str, str]] | None:
     """
     lines: list[str] = []
     if settings.auth:
-        lines.append(settings.auth)
+        lines.append(settings.auth.get_secret_value())
     if settings.auth_file:
         try:
             lines += [ln.strip() for ln in Path(settings.auth_file).read_text(encoding="utf-8").splitlines()]

@@ -43,7 +43,7 @@ _NUMBER_WORDS = (
 # A count: a number, then within the next four words the counted noun ("six international
 # cooperation industrial parks").
 _COUNT = re.compile(
-    rf"(?<![\w.,])(\d{{1,3}}(?:,\d{{3}})+|\d+|{_NUMBER_WORDS})((?:\s+[A-Za-z-]+){{1,4}})", re.IGNORECASE
+    rf"(?<![\w.,])(\d{{1,3}}(?:,\d{{3}})+|\d+|{_NUMBER_WORDS})(?=((?:\s+[A-Za-z-]+){{1,4}}))", re.IGNORECASE
 )
 _COUNT_QUESTION = re.compile(r"\bhow\s+many\b|多少个|几个|几家", re.IGNORECASE)
 

@@ -626,7 +626,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"configurations to compare side by side (default: default); one of {', '.join(CONFIGS)}",
     )
     parser.add_argument(
-        "--out", type=Path, default=Path("eval/reports/latest"), help="report folder (default eval/reports/latest)"
+        "--out", type=Path, default=Path("eval/reports/latest"),
+        help="report folder (default eval/reports/latest)",
     )
     parser.add_argument("--compare", type=Path, metavar="OLD_SUMMARY", help="summary.json of an earlier run")
     parser.add_argument("--record-floors", type=Path, metavar="FLOORS", help="write the measured floors here")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -97,12 +97,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
     # Gradio login for an exposed chat: "USER:PASSWORD", or a file of such lines (one user each).
-    auth: str | None = None
+    # A secret, so that printing the settings never shows the password.
+    auth: SecretStr | None = None
     auth_file: Path | None = None
     # Questions answered at once (page and API together). The model and the 2 CPU cores are
-    # shared, and torch already spreads one encode over the cores: measured with
-    # benchmarks/stress_concurrent.py, 2 at once gave the best p95 (1 left a core idle between
-    # steps, 4 only added contention); the rest wait in Gradio's queue.
+    # shared, and torch already spreads one encode over the cores. Measured with
+    # benchmarks/stress_concurrent.py (32 users x 10 questions): p50/p95 8.4/13.3 s with 1 at
+    # once, 6.0/11.9 s with 2, 6.0/15.4 s with 4; the rest wait in Gradio's queue.
     answer_concurrency: int = Field(2, ge=1)
     # Requests waiting in the queue before new ones are refused with "queue full" (32 users at
     # once, each with one question in flight, fit with room to spare).

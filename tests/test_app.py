@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from gradio_client import Client
+from pydantic import SecretStr
 
 from chatbot.app import ServeError, auth_pairs, launch
 from chatbot.pipeline import Chatbot
@@ -112,7 +113,7 @@ def test_page_has_title_examples_and_index_note(server, bundled_bot):
 
 
 def test_login_is_required_when_auth_is_set(bundled_bot):
-    demo, url = _start(bundled_bot, auth="alice:s3cret")
+    demo, url = _start(bundled_bot, auth=SecretStr("alice:s3cret"))  # model_copy does not validate
     try:
         assert httpx.get(url.rstrip("/") + "/config").status_code == 401
         with pytest.raises(Exception):  # noqa: B017 - gradio_client raises a bare ValueError here

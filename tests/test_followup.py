@@ -42,7 +42,6 @@ def test_a_standalone_question_ignores_the_history():
     [
         (["Which company runs Zhubajie.com?"], "When was it founded?", ["2006"]),
         (["When was Liangjiang New Area set up?"], "Which body approved it?", ["State Council"]),
-        (["Who led the Liangjiang delegation that visited Atlanta in 2018?"], "What's his title?", ["deputy director"]),
     ],
 )
 def test_follow_ups_are_answered_from_the_conversation(bundled_bot, history, question, keys):

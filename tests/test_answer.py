@@ -1,0 +1,105 @@
+"""Answers: sentence-level citations, dated conflicting sources, abstention that names the closest fact."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from chatbot.answer_type import expected_type, has_type
+from chatbot.conflicts import counts, quantities
+from chatbot.evaluate import contains_key
+
+
+def _markers(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When was the conference held?", "date"),
+        ("In what year did Chongqing become a municipality?", "date"),
+        ("How many projects were signed?", "number"),
+        ("What share of foreign trade does it account for?", "number"),
+        ("Who spoke at the Berlin venue?", "person"),
+        ("两江新区是哪一年设立的？", "date"),
+        ("Which rivers meet at Chongqing?", None),
+    ],
+)
+def test_the_kind_of_answer_asked_for_is_recognised(question, kind):
+    assert expected_type(question) == kind
+
+
+def test_sentences_are_checked_for_the_kind_asked_for():
+    assert has_type("The joint conference was held on Feb 28.", "date")
+    assert has_type("Twenty manufacturing projects were signed.", "number")
+    assert has_type("The speech was given by Michael Schumann.", "person")
+    assert not has_type("The conference set up a smaller venue.", "date")
+    assert not has_type("Anything at all.", None)
+
+
+def test_quantities_are_read_with_canonical_units():
+    assert [(q.value, q.unit) for q in quantities("about 1,205 square kilometers, 1,200 km² and 30 percent")] == [
+        (1205.0, "km²"),
+        (1200.0, "km²"),
+        (30.0, "%"),
+    ]
+    # "650 square kilometers of water" measures the water, not the place.
+    assert quantities("with 650 square kilometers of water") == []
+    assert [q.value for q in counts("three zones and four industrial parks", {"park"})] == [4.0]
+
+
+def test_every_sentence_is_cited_and_markers_stay_within_the_sources(bundled_bot):
+    answer = bundled_bot.ask("How many global investment consultants were hired in 2023?")
+    assert not answer.abstained
+    numbers = {c.n for c in answer.citations}
+    assert _markers(answer.text) == numbers
+    for c in answer.citations:
+        a, b = c.highlight
+        quoted = c.text[a:b]
+        assert quoted in answer.text
+        assert answer.text.index(quoted) < answer.text.index(f"[{c.n}]", answer.text.index(quoted))
+    assert answer.to_json()["citations"][0]["highlight"] == list(answer.citations[0].highlight)
+
+
+def test_conflicting_sources_are_reported_with_their_dates_newest_first(bundled_bot):
+    answer = bundled_bot.ask("How large is Liangjiang New Area?")
+    assert not answer.abstained
+    assert answer.text.startswith("The sources differ")
+    assert contains_key(answer.text, ["130 square kilometers"]) and contains_key(answer.text, ["1,205 square"])
+    dates = [c.date or "" for c in answer.citations]
+    assert len(set(c.doc_id for c in answer.citations)) >= 2
+    assert dates == sorted(dates, reverse=True)
+    for c in answer.citations:
+        assert f"[{c.n}] ({c.date})" in answer.text
+
+
+def test_agreeing_or_unrelated_figures_are_not_called_a_conflict(bundled_bot):
+    answer = bundled_bot.ask("What was Liangjiang New Area's GDP in 2020?")
+    assert not answer.text.startswith("The sources differ")
+
+
+def test_relative_dates_are_anchored_to_the_source_date(bundled_bot):
+    answer = bundled_bot.ask("In what year did the Liangjiang delegation visit Atlanta?")
+    assert not answer.abstained
+    assert "(source dated 2018-08-03)" in answer.text
+
+
+def test_abstention_names_the_closest_thing_the_documents_say(bundled_bot):
+    answer = bundled_bot.ask("What is the corporate income tax rate for companies registered in Liangjiang?")
+    assert answer.abstained
+    assert answer.text.startswith("The documents don't say. The closest they come is: ")
+    assert _markers(answer.text) == {c.n for c in answer.citations} == {1}
+
+
+@pytest.mark.parametrize("rerank", [True, False])
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_every_retrieval_configuration_answers(bundled_bot, mode, rerank):
+    from chatbot.pipeline import Chatbot
+
+    settings = bundled_bot.settings.model_copy(update={"retrieval": mode, "rerank": rerank})
+    bot = Chatbot(settings, bundled_bot.encoder)
+    answer = bot.ask("What was Liangjiang New Area's GDP in 2020?")
+    assert contains_key(answer.text, ["367.5 billion"])
+    assert len(answer.hits) == settings.top_k

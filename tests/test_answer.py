@@ -40,7 +40,9 @@ def test_sentences_are_checked_for_the_kind_asked_for():
 
 
 def test_quantities_are_read_with_canonical_units():
-    assert [(q.value, q.unit) for q in quantities("about 1,205 square kilometers, 1,200 km² and 30 percent")] == [
+    assert [
+        (q.value, q.unit) for q in quantities("about 1,205 square kilometers, 1,200 km² and 30 percent")
+    ] == [
         (1205.0, "km²"),
         (1200.0, "km²"),
         (30.0, "%"),
@@ -67,7 +69,9 @@ def test_conflicting_sources_are_reported_with_their_dates_newest_first(bundled_
     answer = bundled_bot.ask("How large is Liangjiang New Area?")
     assert not answer.abstained
     assert answer.text.startswith("The sources differ")
-    assert contains_key(answer.text, ["130 square kilometers"]) and contains_key(answer.text, ["1,205 square"])
+    assert contains_key(answer.text, ["130 square kilometers"]) and contains_key(
+        answer.text, ["1,205 square"]
+    )
     dates = [c.date or "" for c in answer.citations]
     assert len(set(c.doc_id for c in answer.citations)) >= 2
     assert dates == sorted(dates, reverse=True)

@@ -18,7 +18,9 @@ def e5() -> E5Encoder:
 
 
 def test_e5_gives_normalised_vectors_of_its_dimension(e5):
-    passages = e5.encode_passages(["In 2020, the GDP of Liangjiang New Area reached RMB 367.5 billion.", "Hot pot."])
+    passages = e5.encode_passages(
+        ["In 2020, the GDP of Liangjiang New Area reached RMB 367.5 billion.", "Hot pot."]
+    )
     queries = e5.encode_queries(["GDP in 2020"])
     assert passages.shape == (2, e5.dim) and queries.shape == (1, e5.dim)
     assert passages.dtype == np.float32

@@ -24,7 +24,10 @@ def test_questions_that_point_back_are_recognised(question, depends):
 
 
 def test_a_follow_up_carries_the_earlier_questions_it_depends_on():
-    history = ["Which new area did Liangjiang hold a joint conference with in 2020?", "When was that meeting held?"]
+    history = [
+        "Which new area did Liangjiang hold a joint conference with in 2020?",
+        "When was that meeting held?",
+    ]
     resolved = resolve("What did the two sides agree to set up?", history, min_terms=2)
     assert resolved.question == "What did the two sides agree to set up?"
     assert "joint conference" in resolved.context and "that meeting" in resolved.context

@@ -146,7 +146,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     bot = Chatbot(settings)
     if not args.no_build:
         _print_report(bot.build(), False)
-    bot.index()  # load before the first visitor, and fail here if it cannot be loaded
+    # Load the index, model and lexical aids before the first visitor, and fail here if they can't.
+    bot.warm_up()
     if getattr(args, "watch", False):
         from chatbot.watch import watch_in_background
 

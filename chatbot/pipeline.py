@@ -47,6 +47,8 @@ def check_question(question: str, max_chars: int) -> str:
     """
     if not isinstance(question, str):
         raise InvalidQuestion("Please type a question.")
+    # Lone surrogates (from broken clients) would crash the tokenizer; make them visible instead.
+    question = question.encode("utf-8", "replace").decode("utf-8")
     text = " ".join(_CONTROL.sub(" ", question).split())
     if not text:
         raise InvalidQuestion("Please type a question.")
@@ -101,6 +103,10 @@ class Chatbot:
                 self._index = load_index(self.settings.index, index_spec(self.settings, self.encoder), live)
                 log.info("Loaded index version %s", self._index.version)
             return self._index
+
+    def warm_up(self) -> None:
+        """Load the index, the model and the lexical aids by answering one question end to end."""
+        self.ask("What is Liangjiang New Area?")
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """Return a cited answer to `question` (earlier user questions in `history` give context).

@@ -69,6 +69,15 @@ class ScoredSentence:
     score: float
 
 
+def is_statement(text: str, min_words: int) -> bool:
+    """Return whether `text` reads as a full sentence, not a headline, label or caption.
+
+    Headlines and section labels ("Logistics and trade.", a bare title) carry no answer on
+    their own yet often share the question's words, so they are never quoted.
+    """
+    return len(text.split()) >= min_words and text.rstrip("\"”’)").endswith((".", "!", "?", "。", "！", "？"))
+
+
 def question_numbers(question: str) -> frozenset[str]:
     """Return the numbers (years, amounts) written in `question`, as the tokenizer writes them."""
     return frozenset(t for t in tokenize(question) if t[:1].isdigit())
@@ -109,7 +118,12 @@ class SentenceScorer:
         """
         s = self.settings
         q = query.reshape(-1)
-        spans = [(hit, sent) for hit in hits for sent in split_sentences(hit.chunk.text)]
+        spans = [
+            (hit, sent)
+            for hit in hits
+            for sent in split_sentences(hit.chunk.text)
+            if is_statement(sent.text, s.min_sentence_words)
+        ]
         if not spans:
             return []
         sims = self.vectors.get([sent.text for _, sent in spans]) @ q

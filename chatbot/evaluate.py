@@ -52,8 +52,10 @@ GATED = (
 # Slack under a measured value when recording floors: 0.02 is 2-3 of dev's 126 answerable
 # questions, so one borderline question flipping does not fail the gate but a real drop does.
 FLOOR_MARGIN = 0.02
-# Changes smaller than this (rates) or this share (latency) print as "=" in a comparison:
-# rates are rounded to 4 places, and latency varied by up to ~15% between identical runs here.
+# Changes smaller than this (rates) or this share (latency) print as "=" in a comparison. Rates
+# are rounded to 4 places. The latency share is a judgement, not a measurement: on the shared
+# 2-core machine p50 moved far more than 15% between runs of the same code, so read latency
+# deltas only between runs on a quiet machine.
 SAME_RATE = 0.0005
 SAME_LATENCY_SHARE = 0.15
 VARIANTS = "variants"

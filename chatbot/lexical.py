@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
@@ -13,6 +14,9 @@ import numpy as np
 import numpy.typing as npt
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+# bm25s sets its own logger to DEBUG at import, which would print on every index load.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # Latin words and numbers ("1,205", "367.5" stay whole), or runs of CJK characters.
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+|[\u3400-\u9fff\uf900-\ufaff]+")

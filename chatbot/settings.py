@@ -134,4 +134,5 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     """Return the settings, with `overrides` (e.g. from command-line flags) taking precedence."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    # Validated by pydantic at run time, hence model_validate rather than typed keyword arguments.
+    return Settings.model_validate({k: v for k, v in overrides.items() if v is not None})

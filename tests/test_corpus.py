@@ -34,7 +34,8 @@ def test_bad_files_are_skipped_and_named(tmp_path):
 
 def test_legacy_encodings_are_decoded(tmp_path):
     _write(tmp_path, "gbk.txt", ("两江新区位于重庆。" * 20 + "\n").encode("gbk"))
-    _write(tmp_path, "latin1.txt", ("The café in Liangjiang opened in 2019 near the Jialing river. " * 3).encode("latin-1"))
+    latin = "The café in Liangjiang opened in 2019 near the Jialing river. " * 3
+    _write(tmp_path, "latin1.txt", latin.encode("latin-1"))
     scan = scan_corpus(tmp_path, 5_000_000)
     texts = {d.doc_id: d.text for d in scan.documents}
     assert "两江新区位于重庆" in texts["gbk.txt"]

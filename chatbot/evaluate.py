@@ -14,8 +14,6 @@ import argparse
 import hashlib
 import json
 import logging
-import math
-import re
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -25,157 +23,40 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from pydantic import BaseModel
 from tqdm import tqdm
 
 from chatbot.configs import CONFIGS, DEFAULT_CONFIGS, EvalConfig
+from chatbot.metrics import (
+    MARKER,
+    citation_precision,
+    contains_key,
+    first_rank,
+    hit_at,
+    is_relevant,
+    ndcg_at,
+    reciprocal_rank,
+)
+from chatbot.questions import Question, load_questions
+from chatbot.regression import (
+    FLOOR_MARGIN,
+    SUMMARY_FORMAT,
+    compare,
+    floors_from,
+    format_deltas,
+    read_summary,
+)
 from chatbot.settings import Settings
-from chatbot.types import Answer, Chunk, Hit
+from chatbot.types import Answer, Hit
 
 if TYPE_CHECKING:
     from chatbot.pipeline import Chatbot
 
 log = logging.getLogger(__name__)
 
-SUMMARY_FORMAT = 2
 # hit@k is reported for these k; nDCG is cut at NDCG_K (the answer sees the top 5 by default).
 HIT_KS = (1, 3, 5)
 NDCG_K = 5
-# Metrics where a smaller value is better; every other rate is better larger.
-LOWER_IS_BETTER = frozenset({"false_abstention", "latency_p50_ms", "latency_p95_ms"})
-# Metrics the regression gate holds to a floor (or, for LOWER_IS_BETTER ones, a ceiling).
-# Latency is left out: timings on a shared machine are not a pass/fail matter (see benchmarks/).
-GATED = (
-    "hit@1", "hit@3", "hit@5", "mrr", "ndcg@5", "key_fact_accuracy", "abstention_accuracy",
-    "false_abstention", "citation_support", "citation_precision", "markers_valid",
-)
-# Slack under a measured value when recording floors: 0.02 is 2-3 of dev's 126 answerable
-# questions, so one borderline question flipping does not fail the gate but a real drop does.
-FLOOR_MARGIN = 0.02
-# Changes smaller than this (rates) or this share (latency) print as "=" in a comparison. Rates
-# are rounded to 4 places. The latency share is a judgement, not a measurement: on the shared
-# 2-core machine p50 moved far more than 15% between runs of the same code, so read latency
-# deltas only between runs on a quiet machine.
-SAME_RATE = 0.0005
-SAME_LATENCY_SHARE = 0.15
 VARIANTS = "variants"
-
-
-class Question(BaseModel, frozen=True):
-    """One line of a question set (JSON Lines)."""
-
-    id: str
-    question: str
-    answerable: bool = True
-    keys: list[str] = []
-    sources: list[str] = []
-    kind: str = ""
-    history: list[str] = []
-
-
-def load_questions(path: Path) -> list[Question]:
-    """Return the questions of a JSON Lines file; raises ValueError naming the bad line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"No question set at {path}: give the path of a .jsonl file.") from None
-    out = []
-    for n, line in enumerate(lines, 1):
-        if line.strip():
-            try:
-                out.append(Question.model_validate_json(line))
-            except ValueError as exc:
-                raise ValueError(f"{path}:{n}: not a valid question ({exc})") from exc
-    if not out:
-        raise ValueError(f"{path} holds no questions: write one JSON object per line.")
-    return out
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def contains_key(text: str, keys: Sequence[str]) -> bool:
-    """Return whether `text` contains any of `keys`, ignoring case and spacing."""
-    t = _norm(text)
-    return any(_norm(k) in t for k in keys)
-
-
-def is_relevant(chunk: Chunk, q: Question) -> bool:
-    """Return whether a passage is relevant: from a listed source, or else containing a key."""
-    if q.sources:
-        return chunk.doc_id in q.sources
-    return contains_key(chunk.text, q.keys)
-
-
-# --- ranking metrics over a list of relevance flags, best-ranked first -------------------------
-
-
-def first_rank(flags: Sequence[bool]) -> int | None:
-    """Return the 1-based rank of the first relevant passage, or None when none is."""
-    return next((i for i, f in enumerate(flags, 1) if f), None)
-
-
-def hit_at(flags: Sequence[bool], k: int) -> bool:
-    """Return whether a relevant passage is among the first `k`."""
-    return any(flags[:k])
-
-
-def reciprocal_rank(flags: Sequence[bool]) -> float:
-    """Return 1 / rank of the first relevant passage, 0 when none was retrieved."""
-    rank = first_rank(flags)
-    return 1.0 / rank if rank else 0.0
-
-
-def ndcg_at(flags: Sequence[bool], relevant_total: int, k: int) -> float:
-    """Return binary nDCG@k: DCG of the ranking over the DCG of an ideal one.
-
-    The ideal ranking puts min(k, relevant_total) relevant passages first, where
-    `relevant_total` counts the relevant passages in the whole index.
-    """
-    dcg = sum(1 / math.log2(i + 1) for i, f in enumerate(flags[:k], 1) if f)
-    ideal = sum(1 / math.log2(i + 1) for i in range(1, min(k, relevant_total) + 1))
-    return dcg / ideal if ideal else 0.0
-
-
-# --- citations -------------------------------------------------------------------------------
-
-_MARKER = re.compile(r"\[(\d+)\]")
-
-
-def attached_claims(answer: str) -> list[tuple[str, int]]:
-    """Return (claim, n) for every [n] marker: the text the marker closes, back to the previous one.
-
-    Markers that follow each other ("… [1][2]") all attach to the same claim.
-    """
-    out: list[tuple[str, int]] = []
-    last, claim = 0, ""
-    for m in _MARKER.finditer(answer):
-        text = answer[last : m.start()].strip()
-        if text:
-            claim = text
-        out.append((claim, int(m.group(1))))
-        last = m.end()
-    return out
-
-
-def citation_precision(answer: str, passages: Mapping[int, str], keys: Sequence[str]) -> tuple[int, int]:
-    """Return (precise, total) over the answer's citation markers.
-
-    A marker is precise when its passage contains the claim it closes (answers are extractive)
-    or, for a reworded claim, when the claim and the passage share one of the question's keys.
-    A marker pointing at no listed citation is never precise.
-    """
-    claims = attached_claims(answer)
-    precise = 0
-    for claim, n in claims:
-        passage = passages.get(n)
-        if passage is None:
-            continue
-        shared_key = any(contains_key(claim, [k]) and contains_key(passage, [k]) for k in keys)
-        if _norm(claim) in _norm(passage) or shared_key:
-            precise += 1
-    return precise, len(claims)
 
 
 # --- judging one answer ------------------------------------------------------------------------
@@ -234,7 +115,7 @@ class Verdict:
 def judge(q: Question, answer: Answer, seconds: float, relevant_total: int) -> Verdict:
     """Return the verdict of `answer` against the keys and sources of `q`."""
     passages = {c.n: c.text for c in answer.citations}
-    markers = {int(m) for m in _MARKER.findall(answer.text)}
+    markers = {int(m) for m in MARKER.findall(answer.text)}
     precise, total = (0, 0) if answer.abstained else citation_precision(answer.text, passages, q.keys)
     return Verdict(
         id=q.id,
@@ -484,137 +365,6 @@ def build_summary(
         "hit_curves": {n: {r.config.name: hit_curve(r.verdicts[n], depth) for r in ok} for n in sets},
         "notes": identical_pairs(runs),
     }
-
-
-# --- comparing runs and regression floors --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Delta:
-    """How one metric of one set × configuration moved between two runs."""
-
-    set: str
-    config: str
-    metric: str
-    old: float
-    new: float
-
-    @property
-    def change(self) -> str:
-        """Return "better", "worse" or "same" (within the noise allowed for the metric)."""
-        diff = self.new - self.old
-        if self.metric.startswith("latency"):
-            same = abs(diff) <= SAME_LATENCY_SHARE * max(self.old, 1e-9)
-        else:
-            same = abs(diff) < SAME_RATE
-        if same:
-            return "same"
-        return "better" if (diff < 0) == (self.metric in LOWER_IS_BETTER) else "worse"
-
-    @property
-    def arrow(self) -> str:
-        return {"better": "▲", "worse": "▼", "same": "="}[self.change]
-
-
-def read_summary(path: Path) -> dict[str, object]:
-    """Return a summary.json written by `chatbot eval`; raises ValueError for anything else."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"No summary at {path}: give the summary.json of an earlier run.") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path} is not JSON ({exc}); give the summary.json of an earlier run.") from exc
-    if not isinstance(data, dict) or data.get("format") != SUMMARY_FORMAT or "metrics" not in data:
-        raise ValueError(
-            f"{path} is not a summary written by this version of `chatbot eval`; run the old "
-            "version's evaluation again with this one to compare."
-        )
-    return data
-
-
-def compare(old: Mapping[str, object], new: Mapping[str, object]) -> list[Delta]:
-    """Return the per-metric changes for every set × configuration present in both summaries."""
-    out = []
-    old_m, new_m = old["metrics"], new["metrics"]
-    assert isinstance(old_m, dict) and isinstance(new_m, dict)
-    for set_name, configs in new_m.items():
-        for config, metrics in configs.items():
-            before = old_m.get(set_name, {}).get(config)
-            if not before:
-                continue
-            for metric, value in metrics.items():
-                shown = metric in GATED or metric.startswith("latency")
-                if shown and before.get(metric) is not None and value is not None:
-                    out.append(Delta(set_name, config, metric, float(before[metric]), float(value)))
-    return out
-
-
-def changed_first(deltas: Sequence[Delta]) -> tuple[list[Delta], int]:
-    """Return the deltas that moved, worse ones first, and how many stayed the same."""
-    order = {"worse": 0, "better": 1}
-    moved = [d for d in deltas if d.change != "same"]
-    same = sum(1 for d in deltas if d.change == "same")
-    return sorted(moved, key=lambda d: order[d.change]), same
-
-
-def format_deltas(deltas: Sequence[Delta]) -> str:
-    """Return the metrics that moved as aligned text lines, worse ones first and marked."""
-    moved, same = changed_first(deltas)
-    lines = [f"  {same} metric(s) unchanged" + (", all others:" if moved else ".")] if deltas else []
-    for d in moved:
-        sign = f"{d.new - d.old:+.4f}" if not d.metric.startswith("latency") else f"{d.new - d.old:+.1f}"
-        flag = "  <-- worse" if d.change == "worse" else ""
-        lines.append(
-            f"{d.set:>8} {d.config:<14} {d.metric:<20} {d.old:>9.4g} -> {d.new:<9.4g} "
-            f"{sign:>9} {d.arrow}{flag}"
-        )
-    return "\n".join(lines)
-
-
-def floors_from(summary: Mapping[str, object], margin: float) -> dict[str, object]:
-    """Return a floors file: per set and configuration, the measured gated metrics less `margin`
-    (or plus it, as a ceiling, for those where lower is better)."""
-    metrics = summary["metrics"]
-    assert isinstance(metrics, dict)
-    out: dict[str, object] = {
-        "recorded": summary["created"],
-        "margin": margin,
-        "how": "chatbot eval eval/questions/dev.jsonl --record-floors eval/floors.json",
-        "sets": {},
-    }
-    for set_name, configs in metrics.items():
-        out["sets"][set_name] = {  # type: ignore[index]
-            config: {
-                "min": {
-                    k: round(max(0.0, m[k] - margin), 4)
-                    for k in GATED if k not in LOWER_IS_BETTER and m[k] is not None
-                },
-                "max": {
-                    k: round(min(1.0, m[k] + margin), 4)
-                    for k in GATED if k in LOWER_IS_BETTER and m[k] is not None
-                },
-                "measured": {k: m[k] for k in GATED},
-                "settings": summary["configs"][config]["settings"],  # type: ignore[index]
-            }
-            for config, m in configs.items()
-        }
-    return out
-
-
-def check_floors(
-    metrics: Mapping[str, float | int | None], floors: Mapping[str, Mapping[str, float]]
-) -> list[str]:
-    """Return one message per metric below its floor or above its ceiling (empty when all pass)."""
-    out = []
-    for k, floor in floors.get("min", {}).items():
-        value = metrics.get(k)
-        if value is None or value < floor:
-            out.append(f"{k} = {value} fell below its floor {floor}")
-    for k, ceiling in floors.get("max", {}).items():
-        value = metrics.get(k)
-        if value is None or value > ceiling:
-            out.append(f"{k} = {value} rose above its ceiling {ceiling}")
-    return out
 
 
 # --- the command ---------------------------------------------------------------------------------

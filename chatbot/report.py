@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from chatbot.evaluate import Delta
+    from chatbot.regression import Delta
 
 # Per-question records (as in results.jsonl) by configuration, then question set.
 Records = Mapping[str, Mapping[str, Sequence[Mapping]]]
@@ -220,7 +220,7 @@ def _failures(records: Records, set_name: str) -> Table | None:
 
 
 def _comparison(deltas: Sequence[Delta]) -> Table:
-    from chatbot.evaluate import changed_first
+    from chatbot.regression import changed_first
 
     rows = [
         [d.set, d.config, d.metric, _fmt(d.old), _fmt(d.new),

@@ -8,7 +8,7 @@ import pytest
 
 from chatbot.answer_type import expected_type, has_type
 from chatbot.conflicts import counts, quantities
-from chatbot.evaluate import contains_key
+from chatbot.metrics import contains_key
 
 
 def _markers(text: str) -> set[int]:

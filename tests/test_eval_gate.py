@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 
-from chatbot.evaluate import check_floors, evaluate_questions, load_questions, summarise
+from chatbot.evaluate import evaluate_questions, summarise
+from chatbot.questions import load_questions
+from chatbot.regression import check_floors
 from tests.conftest import QUESTIONS, REPO
 
 FLOORS = REPO / "eval" / "floors.json"

@@ -12,23 +12,10 @@ import pytest
 from pydantic import ValidationError
 
 from chatbot.configs import CONFIGS, EvalConfig, UnknownConfig, get_config
-from chatbot.evaluate import (
-    Delta,
-    Question,
-    Verdict,
-    attached_claims,
-    check_floors,
-    citation_precision,
-    compare,
-    first_rank,
-    floors_from,
-    hit_at,
-    judge,
-    load_questions,
-    ndcg_at,
-    reciprocal_rank,
-    summarise,
-)
+from chatbot.evaluate import Verdict, judge, summarise
+from chatbot.metrics import attached_claims, citation_precision, first_rank, hit_at, ndcg_at, reciprocal_rank
+from chatbot.questions import Question, load_questions
+from chatbot.regression import Delta, check_floors, compare, floors_from
 from chatbot.settings import load_settings
 from chatbot.types import Answer, Chunk, Citation, Hit
 

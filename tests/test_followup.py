@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.evaluate import contains_key
 from chatbot.followup import depends_on_context, resolve
+from chatbot.metrics import contains_key
 
 
 @pytest.mark.parametrize(

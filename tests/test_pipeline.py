@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from chatbot.evaluate import contains_key
+from chatbot.metrics import contains_key
 from chatbot.pipeline import Chatbot, InvalidQuestion
 
 CORE = [

@@ -141,15 +141,16 @@ def build_app(bot: Chatbot) -> gr.Blocks:
             yield message, history, asked, index_note(bot)
             return
         asked = asked + [message]
+        note = index_note(bot)  # once per answer, not once per streamed update
         words = answer.text.split(" ")
         for i in range(STREAM_WORDS, len(words), STREAM_WORDS):
             partial = escape_markdown(" ".join(words[:i])) + " …"
-            yield "", shown + [{"role": "assistant", "content": partial}], asked, index_note(bot)
+            yield "", shown + [{"role": "assistant", "content": partial}], asked, note
         final = shown + [
             {"role": "assistant", "content": answer_markdown(answer)},
             {"role": "assistant", "content": sources_html(answer, _built_at(bot, answer.index_version))},
         ]
-        yield "", final, asked, index_note(bot)
+        yield "", final, asked, note
 
     def ask_api(question: str, history: list[str] | None = None) -> dict[str, object]:
         """Answer one question; returns the `chatbot ask --json` object, or {"question", "error"}."""

@@ -7,6 +7,7 @@ rare terms the sentence and its passage contain.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -22,26 +23,34 @@ from chatbot.types import Hit
 
 
 class SentenceVectors:
-    """Sentence embeddings computed on demand and kept, since passages recur across questions."""
+    """Sentence embeddings computed on demand and kept, since passages recur across questions.
+
+    Shared by the chat's concurrent answers, so lookups and updates hold a lock.
+    """
 
     def __init__(self, encoder: Encoder, max_entries: int = 50_000) -> None:
         self.encoder = encoder
         self.max_entries = max_entries
         self._cache: dict[str, Vectors] = {}
+        self._lock = threading.Lock()
 
     def get(self, texts: list[str]) -> Vectors:
         """Return one normalised vector per text."""
+        if not texts:
+            return np.zeros((0, self.encoder.dim), dtype=np.float32)
         keys = [text_hash(t) for t in texts]
-        missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
+        with self._lock:
+            found = {k: self._cache[k] for k in keys if k in self._cache}
+        missing = list(dict.fromkeys(k for k in keys if k not in found))
         if missing:
             by_key = dict(zip(keys, texts, strict=True))
             vectors = self.encoder.encode_passages([by_key[k] for k in missing])
-            if len(self._cache) + len(missing) > self.max_entries:
-                self._cache.clear()
-            self._cache.update(zip(missing, vectors, strict=True))
-        if not keys:
-            return np.zeros((0, self.encoder.dim), dtype=np.float32)
-        return np.vstack([self._cache[k] for k in keys])
+            found.update(zip(missing, vectors, strict=True))
+            with self._lock:
+                if len(self._cache) + len(missing) > self.max_entries:
+                    self._cache.clear()
+                self._cache.update(zip(missing, vectors, strict=True))
+        return np.vstack([found[k] for k in keys])
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,9 @@ import re
 from collections.abc import Sequence
 
 from chatbot.conflicts import find_conflict
-from chatbot.rerank import ScoredSentence, SentenceVectors
+from chatbot.rerank import ScoredSentence
 from chatbot.settings import Settings
 from chatbot.types import Answer, Citation, Hit
-
-__all__ = ["ABSTAIN_TEXT", "SentenceVectors", "compose_answer", "confidence"]
 
 ABSTAIN_TEXT = "The documents don't say."
 

@@ -7,7 +7,7 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chatbot.regression import Delta
@@ -96,6 +96,14 @@ def _cut(text: str, n: int = CELL_CHARS) -> str:
 # --- plots -----------------------------------------------------------------------------------------
 
 
+def _save(plt: Any, fig: Any, path: Path, title: str) -> Image:
+    """Write `fig` to `path`, free it, and return its image block."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=PLOT_DPI)
+    plt.close(fig)
+    return Image(path.name, title)
+
+
 def _plots(summary: Mapping, records: Records, out: Path) -> list[Image]:
     """Draw the metric bars, latency distribution and hit@k curves; return them as image blocks."""
     import matplotlib
@@ -121,10 +129,7 @@ def _plots(summary: Mapping, records: Records, out: Path) -> list[Image]:
         ax.set_title(f"{s}: metrics per configuration (false_abstention: lower is better)", fontsize=10)
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.tight_layout()
-    fig.savefig(out / "metrics.png", dpi=PLOT_DPI)
-    plt.close(fig)
-    images.append(Image("metrics.png", "Metrics per configuration"))
+    images.append(_save(plt, fig, out / "metrics.png", "Metrics per configuration"))
 
     fig, axes = plt.subplots(1, len(sets), figsize=(5.5 * len(sets), 3.8), squeeze=False)
     for ax, s in zip(axes[0], sets, strict=True):
@@ -135,10 +140,7 @@ def _plots(summary: Mapping, records: Records, out: Path) -> list[Image]:
         ax.set_ylabel("ms per question")
         ax.set_title(f"{s}: latency per question", fontsize=10)
         ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(out / "latency.png", dpi=PLOT_DPI)
-    plt.close(fig)
-    images.append(Image("latency.png", "Latency distribution"))
+    images.append(_save(plt, fig, out / "latency.png", "Latency distribution"))
 
     fig, axes = plt.subplots(1, len(sets), figsize=(5.5 * len(sets), 3.8), squeeze=False)
     for ax, s in zip(axes[0], sets, strict=True):
@@ -151,10 +153,7 @@ def _plots(summary: Mapping, records: Records, out: Path) -> list[Image]:
         ax.set_title(f"{s}: hit@k", fontsize=10)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "hit_curve.png", dpi=PLOT_DPI)
-    plt.close(fig)
-    images.append(Image("hit_curve.png", "hit@k curve"))
+    images.append(_save(plt, fig, out / "hit_curve.png", "hit@k curve"))
     return images
 
 

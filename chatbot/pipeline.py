@@ -21,6 +21,7 @@ from chatbot.indexer import BuildReport, build_index, index_spec
 from chatbot.lexical import is_mostly_chinese
 from chatbot.rerank import SentenceScorer, SentenceVectors, question_numbers, question_terms, rerank
 from chatbot.retrieve import AidsCache, Retriever, make_retriever
+from chatbot.sentences import split_sentences
 from chatbot.settings import Settings
 from chatbot.store import LoadedIndex, current_version, load_index
 from chatbot.types import Answer
@@ -107,6 +108,20 @@ class Chatbot:
     def warm_up(self) -> None:
         """Load the index, the model and the lexical aids by answering one question end to end."""
         self.ask("What is Liangjiang New Area?")
+
+    def prewarm_sentences(self) -> int:
+        """Embed every sentence of the live index ahead of questions; return how many were embedded.
+
+        Skipped (returns 0) above `settings.prewarm_max_passages` passages, where sentences are
+        embedded as questions first reach their passages. Measured on the bundled corpus: a new
+        question's answer takes 0.3-0.7 s when its sentences are not embedded yet, ~0.1 s when they are.
+        """
+        index = self.index()
+        if len(index.chunks) > self.settings.prewarm_max_passages:
+            return 0
+        sentences = [s.text for chunk in index.chunks for s in split_sentences(chunk.text)]
+        self.scorer.vectors.get(sentences)
+        return len(sentences)
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """Return a cited answer to `question` (earlier user questions in `history` give context).

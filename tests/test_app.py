@@ -12,7 +12,8 @@ import pytest
 from gradio_client import Client
 from pydantic import SecretStr
 
-from chatbot.app import ServeError, auth_pairs, launch
+from chatbot.app import launch
+from chatbot.logins import ServeError, auth_pairs
 from chatbot.pipeline import Chatbot
 from chatbot.render import escape_html, escape_markdown, sources_html
 from chatbot.settings import load_settings

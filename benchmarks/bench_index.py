@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from make_corpus import make_corpus  # noqa: E402
 
-from chatbot.embedding import make_encoder  # noqa: E402
+from chatbot.embedding import MiniLMEncoder, make_encoder  # noqa: E402
 from chatbot.indexer import build_index, index_spec  # noqa: E402
 from chatbot.settings import load_settings  # noqa: E402
 from chatbot.store import load_index  # noqa: E402
@@ -65,6 +65,16 @@ class StageClock:
             end = self.first[b] if b else self.last[a]
             out[a] = round(end - self.first[a], 3)
         return out
+
+
+def onnx_throughput(texts: list[str], batch_size: int) -> float | None:
+    """Return chunks/s of the ONNX export on `texts` (None when there is no export to run)."""
+    onnx = MiniLMEncoder(batch_size, load_settings().onnx_dir).onnx
+    if onnx is None:
+        return None
+    started = time.perf_counter()
+    onnx.encode(texts, batch_size)
+    return round(len(texts) / (time.perf_counter() - started), 2)
 
 
 def main() -> int:
@@ -105,6 +115,7 @@ def main() -> int:
         raw_texts, batch_size=settings.embed_batch_size, normalize_embeddings=True, show_progress_bar=False
     )
     raw_s = time.perf_counter() - started
+    onnx_cps = onnx_throughput(raw_texts, settings.embed_batch_size)
 
     changed = sorted(corpus.iterdir())[len(texts) % full.documents]
     changed.write_text(changed.read_text(encoding="utf-8") + "\nOne more sentence for the benchmark.\n")
@@ -127,6 +138,8 @@ def main() -> int:
         "raw_encode_s": round(raw_s, 2),
         "raw_encode_chunks_per_s": round(raw_cps, 2),
         "ratio_to_raw": round(pipeline_cps / raw_cps, 3),
+        # The same texts through the ONNX export that `serve`, `ask` and later builds run.
+        "raw_onnx_chunks_per_s": onnx_cps,
         "ratio_target": RAW_RATIO_TARGET,
         "incremental_s": round(incremental.seconds, 3),
         "incremental_embedded": incremental.embedded,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from chatbot.conflicts import find_conflict
+from chatbot.lexical import is_mostly_chinese
 from chatbot.rerank import ScoredSentence
 from chatbot.settings import Settings
 from chatbot.types import Answer, Citation, Hit
@@ -25,52 +27,82 @@ _RELATIVE_TIME = re.compile(
 def confidence(best: ScoredSentence, settings: Settings) -> float:
     """Return how sure we are that `best` answers the question (compared with abstain_below).
 
-    The rule was chosen from the score distributions of answerable and unanswerable dev questions:
-    what separates them is whether the question's rare terms occur in the best sentence and its
-    passage, whether a number the question names (a year) is there, and whether the sentence holds
-    the kind of answer asked for, more than how close the embeddings are.
+    A weighted sum fitted by logistic regression on the dev questions (eval/calibrate_abstention.py):
+    what separates answerable from unanswerable questions is whether the question's rare terms
+    occur in the best sentence's passage, whether a number the question names (a year) is there,
+    whether the sentence holds the kind of answer asked for, and whether the passage names what
+    the question asks about ("the unemployment rate"), far more than how close the embeddings are.
     """
     return (
-        settings.abstain_weight_coverage * best.coverage
-        + (1 - settings.abstain_weight_coverage) * best.context
+        settings.abstain_weight_context * best.context
+        + settings.abstain_weight_coverage * best.coverage
         + settings.abstain_weight_cosine * best.cosine
         - settings.abstain_penalty_number * best.numbers_missing
         - settings.abstain_penalty_type * best.untyped
+        - settings.abstain_penalty_focus * best.focus_missing
     )
+
+
+def _span(c: ScoredSentence) -> tuple[int, int]:
+    """Return the [start, end) of what is quoted for `c` in its passage: the sentence, with the one
+    before it when it opens by pointing back at it."""
+    return (c.start if c.lead_start is None else c.lead_start), c.end
+
+
+def _quote(c: ScoredSentence) -> str:
+    a, b = _span(c)
+    return c.text if a == c.start else c.hit.chunk.text[a:b]
 
 
 def _pick(sentences: Sequence[ScoredSentence], settings: Settings) -> list[ScoredSentence]:
     """Return the best sentence and the few close runners-up, each quoted once."""
     best = sentences[0]
-    chosen = [best]
-    seen = {(best.hit.chunk.doc_id, best.hit.chunk.start + best.start)}
-    seen_text = {best.text}
-    for c in sentences[1:]:
+    chosen: list[ScoredSentence] = []
+    quoted: list[tuple[str, int, int]] = []  # (document, start, end) of what is already quoted
+    seen_text: set[str] = set()
+    for c in sentences:
         if (
             len(chosen) >= settings.max_answer_sentences
             or c.score < best.score * settings.sentence_keep_ratio
         ):
             break
-        key = (c.hit.chunk.doc_id, c.hit.chunk.start + c.start)
-        if key in seen or c.text in seen_text:
-            continue  # the same sentence reached through an overlapping chunk
-        seen.add(key)
+        # The same sentence reached through an overlapping chunk, or already quoted as a lead.
+        if c.text in seen_text or _overlaps(quoted, c, c.start, c.end):
+            continue
+        if _overlaps(quoted, c, *_span(c)):
+            c = replace(c, lead_start=None)  # its lead is already quoted: the sentence alone follows on
+        a, b = _span(c)
+        quoted.append((c.hit.chunk.doc_id, c.hit.chunk.start + a, c.hit.chunk.start + b))
         seen_text.add(c.text)
         chosen.append(c)
     return chosen
 
 
-def _dated(c: ScoredSentence) -> str:
-    """Return the sentence, followed by its source's date when it speaks in relative time."""
-    if c.hit.chunk.date and _RELATIVE_TIME.search(c.text):
-        return f"{c.text} (source dated {c.hit.chunk.date})"
-    return c.text
+def _overlaps(quoted: list[tuple[str, int, int]], c: ScoredSentence, a: int, b: int) -> bool:
+    """Return whether [a, b) of `c`'s passage overlaps a span already quoted from its document."""
+    doc, offset = c.hit.chunk.doc_id, c.hit.chunk.start
+    return any(d == doc and a + offset < e and s < b + offset for d, s, e in quoted)
+
+
+def _date_notes(chosen: Sequence[ScoredSentence], numbers: dict[str, int], every: bool) -> str:
+    """Return "(source 1 dated …; …)" for the sources whose sentences need their date, or "".
+
+    The note follows the last marker, so every [n] still closes a verbatim quotation of its passage;
+    `every` dates every source (for conflicting sources), otherwise only sentences in relative time
+    ("this May", "visited Atlanta Thursday") are dated.
+    """
+    dated: dict[int, str] = {}
+    for c in chosen:
+        if every or (c.hit.chunk.date and _RELATIVE_TIME.search(c.text)):
+            dated.setdefault(numbers[c.hit.chunk.chunk_id], c.hit.chunk.date or "undated")
+    return "; ".join(f"source {n} dated {d}" for n, d in dated.items())
 
 
 def _cite(
     chosen: Sequence[ScoredSentence], with_dates: bool = False
-) -> tuple[list[str], tuple[Citation, ...]]:
-    """Return each chosen sentence followed by its [n] marker, and the citations the markers point to."""
+) -> tuple[list[str], str, tuple[Citation, ...]]:
+    """Return each chosen sentence followed by its [n] marker, the date note (see _date_notes), and
+    the citations the markers point to."""
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     parts: list[str] = []
@@ -88,15 +120,11 @@ def _cite(
                     start=chunk.start,
                     end=chunk.end,
                     score=c.score,
-                    highlight=(c.start, c.end),
+                    highlight=_span(c),
                 )
             )
-        marker = f"[{numbers[chunk.chunk_id]}]"
-        if with_dates:
-            parts.append(f"{c.text} {marker} ({chunk.date or 'undated'})")
-        else:
-            parts.append(f"{_dated(c)} {marker}")
-    return parts, tuple(citations)
+        parts.append(f"{_quote(c)} [{numbers[chunk.chunk_id]}]")
+    return parts, _date_notes(chosen, numbers, with_dates), tuple(citations)
 
 
 def _newest_first(sentences: list[ScoredSentence]) -> list[ScoredSentence]:
@@ -114,20 +142,31 @@ def compose_answer(
     """Return an answer built from the sentences that best answer the question, best first.
 
     Abstains (saying the documents don't say, and naming the closest thing they do say) when the
-    best sentence's confidence is below `settings.abstain_below`; when documents give different
-    values for the same measure, says so and cites each with its date, newest first.
+    best sentence's confidence is below `settings.abstain_below` (or, for a question in another
+    language than the sentence, whose words it cannot share, when the sentence's cosine is below
+    `settings.abstain_cosine_below`); when documents give different
+    values for the same measure, quotes each, newest first, and then says that the sources differ
+    and how old each is. Notes come after the last marker, so each [n] closes a verbatim quotation.
     """
     if not sentences:
         return Answer(question, ABSTAIN_TEXT, True, (), index_version, tuple(hits))
     best = sentences[0]
-    if confidence(best, settings) < settings.abstain_below:
-        parts, citations = _cite([best])
-        text = f"{ABSTAIN_TEXT} The closest they come is: {parts[0]}"
+    if (
+        confidence(best, settings) < settings.abstain_below
+        if is_mostly_chinese(question) == is_mostly_chinese(best.text)
+        else best.cosine < settings.abstain_cosine_below
+    ):
+        parts, note, citations = _cite([best])
+        text = _with_note(f"{ABSTAIN_TEXT} The closest they come is: {parts[0]}", note)
         return Answer(question, text, True, citations, index_version, tuple(hits))
     conflict = find_conflict(sentences, settings.conflict_min_share, settings.conflict_min_coverage, question)
     if conflict:
-        parts, citations = _cite(_newest_first(conflict), with_dates=True)
-        text = "The sources differ: " + " ".join(parts)
+        parts, note, citations = _cite(_newest_first(conflict), with_dates=True)
+        text = " ".join(parts) + f" The sources differ: {note}."
         return Answer(question, text, False, citations, index_version, tuple(hits))
-    parts, citations = _cite(_pick(sentences, settings))
-    return Answer(question, " ".join(parts), False, citations, index_version, tuple(hits))
+    parts, note, citations = _cite(_pick(sentences, settings))
+    return Answer(question, _with_note(" ".join(parts), note), False, citations, index_version, tuple(hits))
+
+
+def _with_note(text: str, note: str) -> str:
+    return f"{text} ({note})" if note else text

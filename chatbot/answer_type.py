@@ -5,13 +5,22 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-AnswerType = Literal["date", "number", "person"]
+AnswerType = Literal["date", "money", "number", "person"]
 
-# Question openings that ask for a kind of answer; English and Chinese.
+# Question openings that ask for a kind of answer; English and Chinese. Checked in this order, so
+# "How much does it cost" asks for money before "how much" asks for a number.
 _ASKS = {
     "date": re.compile(
         r"\b(?:when|what\s+(?:year|date|month|day)s?|which\s+(?:year|date|month)s?|in\s+what\s+year|since\s+when)\b"
         r"|什么时候|哪一?年|何时|几月|哪天",
+        re.IGNORECASE,
+    ),
+    # A price, or an amount of money spent or received: the answer needs a currency.
+    "money": re.compile(
+        r"\b(?:cost|costs|price|prices|priced|fee|fees|rent|rents|salary|salaries|wage|wages|worth)\b"
+        r"|\bhow\s+much\s+(?:money|investment|funding|capital|revenue)\b"
+        r"|\bhow\s+much\b.*\b(?:invest|invested|pay|paid|spend|spent|earn|earned|raise|raised|receive|get)\b"
+        r"|多少钱|价格|费用|成本|工资|租金",
         re.IGNORECASE,
     ),
     "number": re.compile(
@@ -27,6 +36,12 @@ _MONTHS = (
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
 _HAS = {
+    "money": re.compile(
+        r"\d[\d,.]*\s*(?:(?:hundred|thousand|million|billion|trillion)\s+)?(?:yuan|rmb|renminbi|dollars?|euros?|usd|eur)\b"
+        r"|(?:\$|€|£|¥|\brmb\s*|\byuan\s*)\s*\d"
+        r"|\d\s*(?:万|亿)?\s*元",
+        re.IGNORECASE,
+    ),
     "date": re.compile(
         rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b(?:this|last|next)\s+(?:year|{_MONTHS})\b"
         r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bago\b",
@@ -40,6 +55,8 @@ _HAS = {
     # Two capitalised words in a row that do not start the sentence: a name, most of the time.
     "person": re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+\b"),
 }
+# The same two capitalised words anywhere, for picking names out of a quoted answer.
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+\b")
 
 
 def expected_type(question: str) -> AnswerType | None:
@@ -53,3 +70,61 @@ def expected_type(question: str) -> AnswerType | None:
 def has_type(sentence: str, kind: AnswerType | None) -> bool:
     """Return whether `sentence` contains something of the `kind` asked for (False when None)."""
     return kind is not None and bool(_HAS[kind].search(sentence))
+
+
+_COPULA = r"(?:is|was|are|were|will\s+be|has\s+been|have\s+been)"
+_AUX = r"(?:does|do|did|is|are|was|were|has|have|had|will|can|could|would|should)"
+# The thing a question asks about ("the unemployment rate" in "What is the unemployment rate in X?",
+# "working days" in "How many working days does it take …"): an answer must name it. Only these
+# two shapes are used; "Which sectors …" names a category whose answer lists members instead.
+_FOCUS = (
+    re.compile(
+        rf"^\s*(?:what|which|who)\s+{_COPULA}\s+(?:the\s+|an?\s+)?(?:[\w-]+(?:'s|’s)\s+)*(?P<focus>[^,?()]+?)"
+        r"(?=\s*(?:\(|,|\?|$|\b(?:of|in|for|at|on|from|to|with|by|that|who|which|between|under|per"
+        r"|compared|than|like|versus|vs)\b))",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"^\s*how\s+many\s+(?P<focus>[^,?]+?)\s+{_AUX}\b", re.IGNORECASE),
+)
+# A title with one of these before it is another post: a deputy director is not the director.
+_QUALIFIED = re.compile(r"\b(deputy|vice|former|acting|assistant|honorary)[\s-]+[\w-]+", re.IGNORECASE)
+
+
+def focus_phrase(question: str) -> str:
+    """Return the words naming what `question` asks about, or "" when its shape is not recognised."""
+    for pattern in _FOCUS:
+        m = pattern.search(question)
+        if m:
+            return m.group("focus")
+    return ""
+
+
+def unqualified(sentence: str, question: str) -> str:
+    """Return `sentence` without titles qualified by a word the question does not use ("deputy director")."""
+    asked = {w.lower() for w in re.findall(r"[\w-]+", question)}
+    return _QUALIFIED.sub(lambda m: m.group(0) if m.group(1).lower() in asked else " ", sentence)
+
+
+def person_names(text: str) -> list[str]:
+    """Return the names of people in `text` (see the "person" kind), in order of appearance."""
+    return _NAME.findall(text)
+
+
+# "Which sectors …", "What industries …": a plural that asks for several things, answered by a list.
+_ASKS_LIST = re.compile(
+    r"^\s*(?:(?:in|on|with|from|at)\s+)?(?:which|what)\s+(?:[\w-]+\s+){0,3}?[\w-]*[a-z]s\b(?!\s+(?:is|was)\b)",
+    re.IGNORECASE,
+)
+_HAS_LIST = re.compile(
+    r"\b(?:including|such as|include|includes|included)\b|,[^,]+,[^,]*\band\b", re.IGNORECASE
+)
+
+
+def asks_for_list(question: str) -> bool:
+    """Return whether `question` asks for several things ("Which sectors …")."""
+    return bool(_ASKS_LIST.search(question))
+
+
+def has_list(sentence: str) -> bool:
+    """Return whether `sentence` enumerates things ("including A, B and C", "A, B and C")."""
+    return bool(_HAS_LIST.search(sentence))

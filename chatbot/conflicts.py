@@ -45,6 +45,7 @@ _NUMBER_WORDS = (
 _COUNT = re.compile(
     rf"(?<![\w.,])(\d{{1,3}}(?:,\d{{3}})+|\d+|{_NUMBER_WORDS})(?=((?:\s+[A-Za-z-]+){{1,4}}))", re.IGNORECASE
 )
+_SHARE = re.compile(r"^\s*(?:percent|per\s+cent|%)", re.IGNORECASE)
 _COUNT_QUESTION = re.compile(r"\bhow\s+many\b|多少个|几个|几家", re.IGNORECASE)
 
 
@@ -70,6 +71,8 @@ def counts(text: str, nouns: set[str]) -> list[Quantity]:
     """Return the counts of `nouns` (stemmed) in `text`, e.g. "four industrial parks" for park."""
     out = []
     for m in _COUNT.finditer(text):
+        if _SHARE.match(m.group(2)):
+            continue  # "50 percent of Fortune 500 companies" is a share, not a count of them
         hit = next((t for w in m.group(2).split() for t in term_set(w) if t in nouns), None)
         if hit:
             raw = m.group(1).lower().replace(",", "")

@@ -18,6 +18,10 @@ _ANAPHORA = re.compile(
 )
 
 
+# Pronouns for a person, who is usually the one the previous answer named.
+_PERSON_PRONOUN = re.compile(r"\b(?:he|him|his|she|her|hers)\b|[他她]", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class ResolvedQuestion:
     """A question as asked and the context from earlier turns it depends on ("" when standalone)."""
@@ -34,6 +38,11 @@ class ResolvedQuestion:
 def depends_on_context(question: str, min_terms: int) -> bool:
     """Return whether `question` refers back to earlier turns or is too bare to stand alone."""
     return bool(_ANAPHORA.search(question)) or len(tokenize(question)) < min_terms
+
+
+def refers_to_person(question: str) -> bool:
+    """Return whether `question` points back at a person ("What's his title?")."""
+    return bool(_PERSON_PRONOUN.search(question))
 
 
 def resolve(question: str, history: Sequence[str], min_terms: int) -> ResolvedQuestion:

@@ -52,6 +52,9 @@ _QUESTION_WORDS = frozenset(
     ]
 )
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | _QUESTION_WORDS
+# British "-tre" spellings match American "-ter" ones ("kilometres" and "kilometers"), which the
+# English stemmer keeps apart.
+_BRITISH_TRE = re.compile(r"(?<=[a-z]{2})tre(s?)$")
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +75,7 @@ def tokenize(text: str) -> list[str]:
         elif tok[0].isdigit():
             out.append(tok.replace(",", ""))
         elif tok not in STOPWORDS and len(tok) > 1:
-            words.append(tok)
+            words.append(_BRITISH_TRE.sub(r"ter\1", tok))
     out.extend(_stemmer().stemWords(words))
     return out
 

@@ -11,15 +11,23 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 from chatbot.answer import compose_answer
-from chatbot.answer_type import expected_type
+from chatbot.answer_type import expected_type, person_names
 from chatbot.embedding import Encoder, make_encoder
-from chatbot.followup import resolve
+from chatbot.followup import ResolvedQuestion, refers_to_person, resolve
 from chatbot.indexer import BuildReport, build_index, index_spec
 from chatbot.lexical import is_mostly_chinese
-from chatbot.rerank import SentenceScorer, SentenceVectors, question_numbers, question_terms, rerank
+from chatbot.rerank import (
+    SentenceScorer,
+    SentenceVectors,
+    question_focus,
+    question_numbers,
+    question_terms,
+    rerank,
+)
 from chatbot.retrieve import AidsCache, Retriever, make_retriever
 from chatbot.sentences import split_sentences
 from chatbot.settings import Settings
@@ -30,6 +38,9 @@ log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
+
+# Answers kept for follow-ups: a chat's next question usually refers to the answer just given.
+_REMEMBERED_ANSWERS = 256
 
 CHINESE_UNSUPPORTED = (
     "Chinese questions are not supported with the current English-only embedding model; please ask "
@@ -73,6 +84,7 @@ class Chatbot:
         self.scorer = SentenceScorer(SentenceVectors(self.encoder), settings)
         self._index: LoadedIndex | None = None
         self._lock = threading.Lock()
+        self._answers: OrderedDict[tuple[str, str, tuple[str, ...]], Answer] = OrderedDict()
 
     def build(
         self,
@@ -133,18 +145,57 @@ class Chatbot:
         if is_mostly_chinese(question) and not getattr(self.encoder, "multilingual", False):
             return Answer(question, CHINESE_UNSUPPORTED, True, (), self.index().version)
         earlier = [" ".join(h.split()) for h in history if h.strip()]
-        resolved = resolve(question, earlier, s.followup_min_terms)
         index = self.index()  # one version for the whole question, even if a build switches now
+        resolved = resolve(question, earlier, s.followup_min_terms)
+        if resolved.context:
+            resolved = self._with_previous_answer(resolved, earlier, index.version)
+        answer = self._answer(question, resolved, index)
+        with self._lock:  # kept only for follow-ups to this question; asking again recomputes
+            self._answers[(index.version, question, tuple(earlier))] = answer
+            if len(self._answers) > _REMEMBERED_ANSWERS:
+                self._answers.popitem(last=False)
+        return answer
+
+    def _with_previous_answer(
+        self, resolved: ResolvedQuestion, earlier: list[str], version: str
+    ) -> ResolvedQuestion:
+        """Return `resolved` with the people the previous answer named added to its context.
+
+        "he" or "her" in a follow-up usually means the person that answer named, whom the previous
+        question itself does not name ("Who spoke?" → "Which organization does he chair?"). The
+        previous answer is usually remembered, so this costs nothing in a chat.
+        """
+        if not refers_to_person(resolved.question):
+            return resolved
+        with self._lock:
+            remembered = self._answers.get((version, earlier[-1], tuple(earlier[:-1])))
+        previous = remembered or self.ask(earlier[-1], earlier[:-1])
+        if previous.abstained:
+            return resolved
+        said = " ".join(c.text[c.highlight[0] : c.highlight[1]] for c in previous.citations)
+        names = " ".join(dict.fromkeys(person_names(said)))
+        return ResolvedQuestion(resolved.question, f"{resolved.context} {names}".strip())
+
+    def _answer(self, question: str, resolved: ResolvedQuestion, index: LoadedIndex) -> Answer:
+        """Return the answer to `resolved` from `index` (retrieve, score sentences, rerank, compose)."""
+        s = self.settings
         aids = self.aids.get(index)
         query = self.encoder.encode_queries([resolved.search_text])[0]
         depth = s.candidates if s.rerank else s.top_k
         hits = self.retriever.retrieve(resolved.search_text, query, index, depth)
         terms = question_terms(resolved.question, resolved.context, aids, s.context_term_weight)
         sentences = self.scorer.score(
-            terms, query, hits, aids, expected_type(resolved.question), question_numbers(resolved.question)
+            terms,
+            query,
+            hits,
+            aids,
+            expected_type(resolved.question),
+            question_numbers(resolved.question),
+            question_focus(resolved.question, aids),
+            resolved.question,
         )
         if s.rerank:
-            hits = rerank(hits, sentences, s.top_k)
+            hits = rerank(hits, sentences, s.top_k, s.rerank_lead)
             shown = {h.chunk.chunk_id for h in hits}
             sentences = [x for x in sentences if x.hit.chunk.chunk_id in shown]
         return compose_answer(question, sentences, hits, s, index.version)

@@ -12,12 +12,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from chatbot.answer_type import AnswerType, has_type
+from chatbot.answer_type import AnswerType, asks_for_list, focus_phrase, has_list, has_type, unqualified
 from chatbot.chunking import text_hash
 from chatbot.embedding import Encoder, Vectors
 from chatbot.lexical import coverage, term_set, tokenize
 from chatbot.retrieve import IndexAids
-from chatbot.sentences import split_sentences
+from chatbot.sentences import Sentence, refers_back, split_sentences
 from chatbot.settings import Settings
 from chatbot.types import Hit
 
@@ -60,8 +60,11 @@ class ScoredSentence:
     `start`/`end` are offsets inside the passage; `coverage` is the rarity-weighted share of the
     question's terms found in the sentence, `context` the same share in the whole passage;
     `typed` says whether the sentence holds the kind of answer asked for (a date for "when"),
-    `untyped` whether a kind was asked for and the sentence lacks it, and `numbers_missing`
-    whether a number of the question (a year, say) is absent from the passage.
+    `untyped` whether a kind was asked for and the sentence lacks it, `numbers_missing`
+    whether a number of the question (a year, say) is absent from the passage and its date, and
+    `focus_missing` the rarity-weighted share of what the question asks about ("the unemployment
+    rate") that the passage does not name. `lead_start` is where the sentence before begins when
+    this one opens by pointing back at it ("It is also …"), so that both are quoted together.
     """
 
     hit: Hit
@@ -75,7 +78,9 @@ class ScoredSentence:
     typed: bool
     untyped: bool
     numbers_missing: bool
+    focus_missing: float
     score: float
+    lead_start: int | None = None
 
 
 def is_statement(text: str, min_words: int) -> bool:
@@ -90,6 +95,11 @@ def is_statement(text: str, min_words: int) -> bool:
 def question_numbers(question: str) -> frozenset[str]:
     """Return the numbers (years, amounts) written in `question`, as the tokenizer writes them."""
     return frozenset(t for t in tokenize(question) if t[:1].isdigit())
+
+
+def question_focus(question: str, aids: IndexAids) -> dict[str, float]:
+    """Return the terms naming what `question` asks about (see answer_type.focus_phrase), by rarity."""
+    return {t: aids.lexical.idf(t) for t in tokenize(focus_phrase(question))}
 
 
 def question_terms(question: str, context: str, aids: IndexAids, context_weight: float) -> dict[str, float]:
@@ -120,22 +130,25 @@ class SentenceScorer:
         aids: IndexAids,
         kind: AnswerType | None = None,
         numbers: frozenset[str] = frozenset(),
+        focus: dict[str, float] | None = None,
+        question: str = "",
     ) -> list[ScoredSentence]:
         """Return every sentence of `hits` scored for the question, best first.
 
-        `kind` is the kind of answer the question asks for, `numbers` the numbers it contains.
+        `kind` is the kind of answer the question asks for, `numbers` the numbers it contains,
+        `focus` the terms naming what it asks about (see question_focus) and `question` its text.
         """
         s = self.settings
         q = query.reshape(-1)
         spans = [
-            (hit, sent)
+            (hit, sent, lead)
             for hit in hits
-            for sent in split_sentences(hit.chunk.text)
+            for sent, lead in _with_leads(split_sentences(hit.chunk.text))
             if is_statement(sent.text, s.min_sentence_words)
         ]
         if not spans:
             return []
-        sims = self.vectors.get([sent.text for _, sent in spans]) @ q
+        sims = self.vectors.get([sent.text for _, sent, _ in spans]) @ q
         passage_cos = {
             hit.chunk.chunk_id: float(aids.vectors[aids.row[hit.chunk.chunk_id]] @ q)
             if hit.chunk.chunk_id in aids.row
@@ -143,14 +156,30 @@ class SentenceScorer:
             for hit in hits
         }
         context = {hit.chunk.chunk_id: coverage(terms, term_set(hit.chunk.text)) for hit in hits}
-        missing = {hit.chunk.chunk_id: bool(numbers - term_set(hit.chunk.text)) for hit in hits}
+        # A year the question names may be the source's date rather than a word of the passage.
+        missing = {
+            hit.chunk.chunk_id: bool(numbers - term_set(hit.chunk.text) - term_set(hit.chunk.date or ""))
+            for hit in hits
+        }
+        # Measured on dev.jsonl: the passage separates answerable from unanswerable questions better
+        # than the sentence alone (the answer sentence often says "it" for what the one before named).
+        unnamed = {
+            hit.chunk.chunk_id: (
+                1.0 - coverage(focus, term_set(unqualified(hit.chunk.text, question))) if focus else 0.0
+            )
+            for hit in hits
+        }
+        listing = s.weight_list if asks_for_list(question) else 0.0
         out = []
-        for (hit, sent), sim in zip(spans, sims, strict=True):
-            cov = coverage(terms, term_set(sent.text))
+        for (hit, sent, lead), sim in zip(spans, sims, strict=True):
+            # A sentence that points back ("It is …") is read with the one it points at.
+            words = term_set(sent.text) | (term_set(lead.text) if lead else frozenset())
+            cov = coverage(terms, words)
             cid = hit.chunk.chunk_id
             typed = has_type(sent.text, kind)
             score = (
                 s.weight_answer_type * typed
+                + listing * has_list(sent.text)
                 + s.weight_cosine * float(sim)
                 + s.weight_passage_cosine * passage_cos[cid]
                 + s.weight_coverage * cov
@@ -169,18 +198,32 @@ class SentenceScorer:
                     typed=typed,
                     untyped=kind is not None and not typed,
                     numbers_missing=missing[cid],
+                    focus_missing=unnamed[cid],
                     score=score,
+                    lead_start=lead.start if lead and s.quote_lead_sentence else None,
                 )
             )
         return sorted(out, key=lambda c: c.score, reverse=True)
 
 
-def rerank(hits: list[Hit], sentences: list[ScoredSentence], k: int) -> list[Hit]:
-    """Return the `k` hits ordered by their best sentence's score, re-ranked from 1."""
+def _with_leads(sentences: list[Sentence]) -> list[tuple[Sentence, Sentence | None]]:
+    """Return each sentence with the one before it when it opens by pointing back at it, else None."""
+    return [
+        (sent, sentences[i - 1] if i and refers_back(sent.text) else None) for i, sent in enumerate(sentences)
+    ]
+
+
+def rerank(hits: list[Hit], sentences: list[ScoredSentence], k: int, lead: int | None = None) -> list[Hit]:
+    """Return `k` hits, re-ranked from 1: the `lead` best by their best sentence's score, then the
+    rest in their first-stage order (`hits` as retrieved). `lead` None orders all `k` by sentence.
+    """
     best: dict[str, float] = {}
     for sent in sentences:
         best.setdefault(sent.hit.chunk.chunk_id, sent.score)
     ordered = sorted(hits, key=lambda h: best.get(h.chunk.chunk_id, float("-inf")), reverse=True)
+    if lead is not None:
+        ahead = ordered[:lead]
+        ordered = ahead + [h for h in hits if h not in ahead]
     return [
         replace(h, score=best.get(h.chunk.chunk_id, h.score), rank=i + 1) for i, h in enumerate(ordered[:k])
     ]

@@ -15,6 +15,15 @@ _ABBREVIATIONS = ("Mr.", "Ms.", "Mrs.", "Dr.", "Co.", "Ltd.", "St.", "U.S.", "No
 _INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")
 
 
+# A sentence that opens by pointing back ("It's also a logistics hub", "The company, established
+# in 2006, …", "Both areas will …") is about what the sentence before it named.
+_REFERS_BACK = re.compile(
+    r"^[\"“‘(]?(?:it|its|it[’']s|they|their|them|he|his|she|her|this|these|those|both|such"
+    r"|the\s+(?:company|firm|group|city|area|zone|two|former|latter))\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A sentence and its [start, end) span in the text it was cut from."""
@@ -31,8 +40,9 @@ def split_sentences(text: str) -> list[Sentence]:
     for m in _BOUNDARY.finditer(text):
         end = m.start() + _closing_len(m.group(0))
         before = text[start:end].rstrip()
-        if before.endswith(_ABBREVIATIONS) or _INITIAL.search(before):
-            continue
+        paragraph_break = m.group(0).count("\n") >= 2
+        if not paragraph_break and (before.endswith(_ABBREVIATIONS) or _INITIAL.search(before)):
+            continue  # "U.S." ends a sentence only where a paragraph ends too
         _append(sentences, text, start, end)
         start = m.end()
     _append(sentences, text, start, len(text))
@@ -52,3 +62,8 @@ def _append(out: list[Sentence], text: str, start: int, end: int) -> None:
     lead = len(piece) - len(piece.lstrip())
     s = start + lead
     out.append(Sentence(stripped, s, s + len(stripped)))
+
+
+def refers_back(sentence: str) -> bool:
+    """Return whether `sentence` opens with a pronoun or "the company"-like reference to the one before."""
+    return bool(_REFERS_BACK.match(sentence))

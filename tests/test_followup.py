@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.followup import depends_on_context, resolve
+from chatbot.followup import depends_on_context, refers_to_person, resolve
 from chatbot.metrics import contains_key
 
 
@@ -45,6 +45,12 @@ def test_a_standalone_question_ignores_the_history():
     [
         (["Which company runs Zhubajie.com?"], "When was it founded?", ["2006"]),
         (["When was Liangjiang New Area set up?"], "Which body approved it?", ["State Council"]),
+        # "he" is the person the previous answer named, who the previous question does not name.
+        (
+            ["Who spoke at the Berlin venue of the 2023 conference?"],
+            "Which organization does he chair?",
+            ["BWA"],
+        ),
     ],
 )
 def test_follow_ups_are_answered_from_the_conversation(bundled_bot, history, question, keys):
@@ -57,3 +63,21 @@ def test_the_same_words_without_history_do_not_borrow_context(bundled_bot):
     alone = bundled_bot.ask("When was it founded?")
     followed = bundled_bot.ask("When was it founded?", ["Which company runs Zhubajie.com?"])
     assert alone.text != followed.text
+
+
+def test_pronouns_for_a_person_are_recognised():
+    assert refers_to_person("What's his title?")
+    assert refers_to_person("Which organization does she chair?")
+    assert not refers_to_person("When was it founded?")
+    assert not refers_to_person("Where is the headquarters?")
+
+
+def test_the_previous_answer_is_reused_for_a_follow_up(bundled_bot, monkeypatch):
+    history = ["Who led the Liangjiang delegation that visited Atlanta in 2018?"]
+    bundled_bot.ask(history[0])
+    asked = []
+    real_ask = bundled_bot.ask
+    monkeypatch.setattr(bundled_bot, "ask", lambda q, h=(): asked.append(q) or real_ask(q, h))
+    answer = real_ask("What's his title?", history)
+    assert contains_key(answer.text, ["deputy director"])
+    assert asked == []  # the remembered answer named him; the first question was not asked again

@@ -19,6 +19,10 @@ def test_tokenizer_stems_english_drops_stopwords_and_keeps_numbers_whole():
     ]
 
 
+def test_british_and_american_spellings_match():
+    assert tokenize("square kilometres, metre, centre") == tokenize("square kilometers, meter, center")
+
+
 def test_tokenizer_cuts_chinese_into_character_bigrams():
     assert tokenize("两江新区") == ["两江", "江新", "新区"]
     assert tokenize("谁") == ["谁"]

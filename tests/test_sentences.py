@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.sentences import split_sentences
+from chatbot.sentences import refers_back, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -23,6 +23,8 @@ from chatbot.sentences import split_sentences
             ["两江新区成立于2010年。", "它是第三个国家级新区。"],
         ),
         ("“We did it.” She smiled.", ["“We did it.”", "She smiled."]),
+        # An abbreviation does not hold a sentence together across a blank line.
+        ("She was in the U.S.\n\nThe trip came later.", ["She was in the U.S.", "The trip came later."]),
     ],
 )
 def test_sentences_are_split_where_they_end(text, expected):
@@ -43,3 +45,17 @@ def test_offsets_point_at_the_sentence_text():
 
 def test_empty_text_has_no_sentences():
     assert split_sentences("   \n ") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "points_back"),
+    [
+        ("It’s also a multimodal logistics hub.", True),
+        ("Both areas will further their cooperation.", True),
+        ("The company, established in 2006, has grown.", True),
+        ("Liangjiang is a national new area.", False),
+        ("Itself a port, the city grew.", False),
+    ],
+)
+def test_sentences_that_point_back_are_recognised(sentence, points_back):
+    assert refers_back(sentence) is points_back

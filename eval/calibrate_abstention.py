@@ -1,0 +1,116 @@
+"""Fit the abstention weights (settings.abstain_*) by logistic regression on a question set.
+
+Usage: python eval/calibrate_abstention.py [eval/questions/dev.jsonl] [--max-false 0.05]
+
+Answers every question with the running settings, takes the features of the best sentence (the one
+`answer.confidence` judges), fits answerable-vs-unanswerable with class-balanced logistic
+regression, and prints the weights scaled so that the passage's term coverage ("context") weighs
+1, with abstention and false-abstention rates in-sample, leave-one-out and over random split
+halves. The threshold printed is the highest with false abstention <= --max-false in-sample.
+Offline only: scikit-learn is a development tool here, never imported by the chatbot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import chatbot.pipeline as pipeline  # noqa: E402
+from chatbot.questions import load_questions  # noqa: E402
+from chatbot.rerank import ScoredSentence  # noqa: E402
+from chatbot.settings import load_settings  # noqa: E402
+
+# (feature, sign in the confidence): weights are added, penalties subtracted.
+FEATURES = (
+    ("context", "abstain_weight_context", 1),
+    ("coverage", "abstain_weight_coverage", 1),
+    ("cosine", "abstain_weight_cosine", 1),
+    ("numbers_missing", "abstain_penalty_number", -1),
+    ("untyped", "abstain_penalty_type", -1),
+    ("focus_missing", "abstain_penalty_focus", -1),
+)
+
+
+def collect(path: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Return the best-sentence features, answerable flags and ids of the questions in `path`."""
+    seen: list[ScoredSentence | None] = []
+    compose = pipeline.compose_answer
+
+    def spy(question, sentences, *rest):  # type: ignore[no-untyped-def]
+        seen.append(sentences[0] if sentences else None)
+        return compose(question, sentences, *rest)
+
+    pipeline.compose_answer = spy
+    bot = pipeline.Chatbot(load_settings())
+    rows, answerable, ids = [], [], []
+    for q in load_questions(path):
+        seen.clear()
+        bot.ask(q.question, q.history)
+        best = seen[-1] if seen else None  # a follow-up may answer its history first
+        if best is None:
+            continue
+        rows.append([float(getattr(best, name)) for name, _, _ in FEATURES])
+        answerable.append(q.answerable)
+        ids.append(q.id)
+    pipeline.compose_answer = compose
+    return np.array(rows), np.array(answerable), ids
+
+
+def fit(x: np.ndarray, y: np.ndarray, c: float) -> LogisticRegression:
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=10_000).fit(x, y)
+
+
+def rates(scores: np.ndarray, y: np.ndarray, threshold: float) -> str:
+    abstain = scores < threshold
+    return f"abstention {abstain[~y].mean():.3f}, false abstention {abstain[y].mean():.3f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("questions", nargs="?", type=Path, default=Path("eval/questions/dev.jsonl"))
+    parser.add_argument("--max-false", type=float, default=0.05)
+    parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    args = parser.parse_args()
+    x, y, ids = collect(args.questions)
+    model = fit(x, y, args.c)
+    coef, intercept = model.coef_[0], model.intercept_[0]
+    scale = coef[0]
+    print(f"{len(y)} questions, {int((~y).sum())} unanswerable")
+    for (name, setting, sign), w in zip(FEATURES, coef, strict=True):
+        print(f"  {setting} = {max(0.0, sign * w / scale):.3f}   # raw coefficient of {name}: {w:+.3f}")
+    insample = x @ (coef / scale)
+    held_out = [fit(np.delete(x, i, 0), np.delete(y, i), args.c) for i in range(len(y))]
+    loo = np.array([m.decision_function(x[i : i + 1])[0] for i, m in enumerate(held_out)])
+    candidates = [t for t in np.unique(insample) if (insample[y] < t).mean() <= args.max_false]
+    best = max(candidates) if candidates else float(insample.min())
+    print(f"  abstain_below = {best:.3f}   # highest with in-sample false abstention <= {args.max_false}")
+    print(f"in-sample at {best:.3f}: {rates(insample, y, best)}")
+    # The same threshold in decision-function units, for the held-out scores.
+    print(f"leave-one-out:     {rates(loo, y, best * scale + intercept)}")
+    halves = []
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        train = rng.permutation(len(y)) < len(y) // 2
+        m = fit(x[train], y[train], args.c)
+        s = m.decision_function(x)
+        allowed = [v for v in np.unique(s[train]) if (s[train][y[train]] < v).mean() <= args.max_false]
+        t = max(allowed, default=0.0)
+        test = ~train
+        halves.append(((s[test][~y[test]] < t).mean(), (s[test][y[test]] < t).mean()))
+    h = np.array(halves)
+    print(f"split halves (20, threshold fitted on the train half): abstention {h[:, 0].mean():.3f} "
+          f"± {h[:, 0].std():.3f}, false abstention {h[:, 1].mean():.3f} ± {h[:, 1].std():.3f}")
+    wrong = [i for i, s, a in zip(ids, insample, y, strict=True) if (s < best) == a]
+    print("misjudged in-sample:", " ".join(wrong))
+
+
+if __name__ == "__main__":
+    main()

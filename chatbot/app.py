@@ -94,11 +94,22 @@ def report_summary(report: BuildReport) -> str:
     skipped = "".join(
         f"\n- skipped {escape_markdown(s.doc_id)}: {escape_markdown(s.reason)}" for s in plan.scan.skipped
     )
+    chinese = f" {chinese_summary(report.chinese)}" if report.chinese else ""
     if not report.wrote:
-        return f"Index already up to date (version `{report.version}`): {counts}.{skipped}"
+        return f"Index already up to date (version `{report.version}`): {counts}.{chinese}{skipped}"
     return (
         f"Rebuilt index version `{report.version}` in {report.seconds:.1f} s: {counts}; "
-        f"{report.chunks} passages ({report.embedded} embedded, {report.reused} reused).{skipped}"
+        f"{report.chunks} passages ({report.embedded} embedded, {report.reused} reused).{chinese}{skipped}"
+    )
+
+
+def chinese_summary(report: BuildReport) -> str:
+    """Return one sentence on the build of the index that answers Chinese questions."""
+    if not report.wrote:
+        return f"Chinese index up to date ({report.chunks} passages)."
+    return (
+        f"Chinese index rebuilt in {report.seconds:.1f} s ({report.embedded} passages embedded, "
+        f"{report.reused} reused)."
     )
 
 

@@ -57,6 +57,17 @@ def _print_report(report: BuildReport, dry_run: bool) -> None:
             f"Built index version {report.version}: {report.documents} documents, {report.chunks} passages "
             f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s.\n"
         )
+    chinese = report.chinese
+    if chinese is not None and not dry_run:
+        if chinese.plan.full_reason:
+            out.write(f"Chinese index: full rebuild: {chinese.plan.full_reason}.\n")
+        if chinese.wrote:
+            out.write(
+                f"Built the Chinese index (e5) version {chinese.version}: {chinese.chunks} passages "
+                f"({chinese.embedded} embedded, {chinese.reused} reused) in {chinese.seconds:.1f} s.\n"
+            )
+        else:
+            out.write(f"Chinese index (e5) is up to date ({chinese.chunks} passages).\n")
     out.flush()  # a watching process prints reports long after it started
 
 
@@ -109,6 +120,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     wanted = index_spec(settings, make_encoder(settings))  # model id and size only: no model load
     if wanted != manifest.spec:
         print(f"Settings:  now ask for {wanted.describe()}; the next build is a full rebuild")
+    if settings.chinese_index and not getattr(make_encoder(settings), "multilingual", False):
+        chinese = read_manifest(settings.for_chinese().index)
+        built = f"{chinese.chunk_count} passages, built {chinese.built_at}" if chinese else "not built yet"
+        print(f"Chinese:   questions in Chinese use a second index (e5): {built}")
     return 0
 
 

@@ -81,6 +81,8 @@ class BuildReport:
     reused: int
     seconds: float
     wrote: bool
+    # The build of the index that answers Chinese questions, when there is one (see Chatbot.build).
+    chinese: BuildReport | None = None
 
 
 def index_spec(settings: Settings, encoder: Encoder) -> IndexSpec:

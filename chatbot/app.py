@@ -95,6 +95,8 @@ def report_summary(report: BuildReport) -> str:
         f"\n- skipped {escape_markdown(s.doc_id)}: {escape_markdown(s.reason)}" for s in plan.scan.skipped
     )
     chinese = f" {chinese_summary(report.chinese)}" if report.chinese else ""
+    if report.chinese_error:
+        chinese = f" The Chinese index was not updated: {escape_markdown(report.chinese_error)}"
     if not report.wrote:
         return f"Index already up to date (version `{report.version}`): {counts}.{chinese}{skipped}"
     return (

@@ -91,14 +91,14 @@ class MiniLMEncoder:
         """The ONNX runner when an export exists and loads, else None (then sentence-transformers)."""
         if self.onnx_dir is None:
             return None
-        from chatbot.embedding_onnx import OnnxMiniLM, export_path
+        from chatbot.embedding_onnx import OnnxMiniLM, export_path, load_errors
 
         path = export_path(self.onnx_dir, self.model_id)
         if not path.exists():
             return None
         try:
             return OnnxMiniLM(_model_dir(), path, self.max_tokens + 2)
-        except Exception as exc:  # a damaged export: fall back, and replace it on the next export
+        except load_errors() as exc:  # a damaged export: fall back, and replace it on the next export
             log.warning("Ignoring the ONNX export %s (%s); using sentence-transformers.", path, exc)
             path.unlink(missing_ok=True)
             return None

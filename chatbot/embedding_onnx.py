@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,8 @@ from chatbot.embedding import Vectors
 log = logging.getLogger(__name__)
 
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# An export takes a few seconds; a temporary file this old belongs to one that was killed.
+_STALE_TMP_S = 3600
 
 
 def export_path(folder: Path, model_id: str) -> Path:
@@ -51,7 +55,12 @@ def export_onnx(transformer: Any, tokenizer: Any, path: Path) -> None:
             return out.last_hidden_state
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):  # from an export that was killed
+        if time.time() - leftover.stat().st_mtime > _STALE_TMP_S:
+            leftover.unlink(missing_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
     sample = tokenizer(["a short text", "a somewhat longer text to pad"], padding=True, return_tensors="pt")
     axes = {"batch": 0, "tokens": 1}
     try:
@@ -72,8 +81,20 @@ def export_onnx(transformer: Any, tokenizer: Any, path: Path) -> None:
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        folder = os.open(path.parent, os.O_RDONLY)  # make the rename itself durable
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def load_errors() -> tuple[type[BaseException], ...]:
+    """Return the exceptions onnxruntime raises for a file it cannot load (a damaged export)."""
+    from onnxruntime.capi.onnxruntime_pybind11_state import Fail, InvalidGraph, InvalidProtobuf, NoSuchFile
+
+    return (Fail, InvalidGraph, InvalidProtobuf, NoSuchFile)
 
 
 class OnnxMiniLM:

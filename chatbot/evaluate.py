@@ -26,6 +26,7 @@ import numpy as np
 from tqdm import tqdm
 
 from chatbot.configs import CONFIGS, DEFAULT_CONFIGS, EvalConfig
+from chatbot.lexical import is_mostly_chinese
 from chatbot.metrics import (
     MARKER,
     citation_precision,
@@ -287,7 +288,12 @@ def run_config(
     done_before = bar.n
     try:
         settings = config.settings(base)
-        settings = Settings(**(settings.model_dump() | {"index": index_folder(settings, base, cache)}))
+        # The second (e5) index for Chinese questions is built only when a set has some.
+        chinese = settings.chinese_index and any(
+            is_mostly_chinese(q.question) for qs in sets.values() for q in qs
+        )
+        where = {"index": index_folder(settings, base, cache), "chinese_index": chinese}
+        settings = Settings(**(settings.model_dump() | where))
         out.settings = settings
         bot = Chatbot(settings)
         bar.set_postfix_str(f"{config.name}: indexing")

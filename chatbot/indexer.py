@@ -81,8 +81,10 @@ class BuildReport:
     reused: int
     seconds: float
     wrote: bool
-    # The build of the index that answers Chinese questions, when there is one (see Chatbot.build).
+    # The build of the index that answers Chinese questions, when there is one (see Chatbot.build),
+    # or why it failed after this one had gone live.
     chinese: BuildReport | None = None
+    chinese_error: str | None = None
 
 
 def index_spec(settings: Settings, encoder: Encoder) -> IndexSpec:

@@ -124,9 +124,16 @@ class Chatbot:
             if on_progress:
                 on_progress(f"{stage} (Chinese index)", done, total)
 
-        chinese = self.chinese.build(
-            full=full, dry_run=dry_run, progress=progress, on_progress=chinese_progress
-        )
+        try:
+            chinese = self.chinese.build(
+                full=full, dry_run=dry_run, progress=progress, on_progress=chinese_progress
+            )
+        except Exception as exc:  # reported, not swallowed: see below
+            # The English index is already live; a failure here (another build holding the
+            # Chinese index's lock, a damaged folder, the e5 engine) must not hide that, nor stop
+            # a watching or serving process. Chinese questions keep the previous version.
+            log.warning("The Chinese index was not updated: %s", exc)
+            return replace(report, chinese_error=str(exc) or type(exc).__name__)
         return replace(report, chinese=chinese)
 
     def index(self) -> LoadedIndex:
@@ -144,8 +151,11 @@ class Chatbot:
         chinese = self._built_chinese()
         if chinese:
             # Only the index and model: a whole answer would embed ~80 sentences with e5 (~4 s).
-            chinese.index()
-            chinese.encoder.encode_queries(["两江新区"])
+            try:
+                chinese.index()
+                chinese.encoder.encode_queries(["两江新区"])
+            except Exception as exc:  # English answers must not wait on it; logged, and asked again later
+                log.warning("The Chinese index could not be loaded (%s).", exc)
 
     def prewarm_sentences(self) -> int:
         """Embed every sentence of the live index ahead of questions; return how many were embedded.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +17,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # The second (e5) index for Chinese questions doubles every build's embedding time; the tests
 # that exercise it turn it on (tests/test_chinese.py).
 os.environ.setdefault("CHATBOT_CHINESE_INDEX", "false")
+# The model's ONNX export goes to a folder of this run, not the user's cache, so every run starts
+# the same way: the first load goes through sentence-transformers and exports, later ones (CLI
+# subprocesses included) may run the export. Both give the same vectors (tests/test_embedding.py).
+_ONNX_DIR = tempfile.mkdtemp(prefix="chatbot-onnx-")
+atexit.register(shutil.rmtree, _ONNX_DIR, ignore_errors=True)
+os.environ.setdefault("CHATBOT_ONNX_DIR", _ONNX_DIR)
 
 from chatbot.embedding import Encoder, make_encoder  # noqa: E402
 from chatbot.pipeline import Chatbot  # noqa: E402

@@ -7,7 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from filelock import FileLock
 
+from chatbot.indexer import LOCK
 from chatbot.pipeline import CHINESE_NOT_BUILT, Chatbot
 from chatbot.store import current_version
 
@@ -56,11 +58,29 @@ def test_status_reports_the_chinese_index(chinese_bot):
     assert "Chinese:" in run.stdout and "passages, built" in run.stdout
 
 
-def test_a_deleted_document_leaves_both_indexes(chinese_bot):
-    (chinese_bot.settings.corpus / GDP_DOC).unlink()
-    report = chinese_bot.build(progress=False)
+def test_a_deleted_document_leaves_both_indexes(copy_of_bundled, encoder):
+    bot = Chatbot(copy_of_bundled("chinese-delete", chinese_index=True), encoder)
+    bot.build(progress=False)
+    (bot.settings.corpus / GDP_DOC).unlink()
+    report = bot.build(progress=False)
     assert report.plan.removed == (GDP_DOC,)
     assert report.chinese is not None and report.chinese.plan.removed == (GDP_DOC,)
-    answer = chinese_bot.ask(GDP)
+    answer = bot.ask(GDP)
     assert all(c.doc_id != GDP_DOC for c in answer.citations)
     assert "367.5" not in answer.text
+
+
+def test_a_failed_chinese_build_is_reported_and_keeps_the_english_one(copy_of_bundled, encoder):
+    bot = Chatbot(copy_of_bundled("chinese-locked", chinese_index=True), encoder)
+    (bot.settings.corpus / "new.txt").write_text(
+        "Liangjiang opened a hydrogen fuel cell test centre in 2024.\n", encoding="utf-8"
+    )
+    assert bot.chinese is not None
+    chinese_lock = FileLock(str(bot.chinese.settings.index / LOCK))
+    with chinese_lock.acquire(timeout=0):  # as if another build were writing the Chinese index
+        report = bot.build(progress=False)
+    assert report.plan.added == ("new.txt",) and report.wrote
+    assert report.chinese is None and "Another build" in (report.chinese_error or "")
+    assert "hydrogen fuel cell" in bot.ask("What test centre did Liangjiang open in 2024?").text
+    # Chinese questions still get an answer from the version already built (or say it is missing).
+    assert bot.ask(GDP).text

@@ -59,12 +59,16 @@ def index_note(bot: Chatbot) -> str:
 
 
 def _built_at(bot: Chatbot, version: str) -> str | None:
-    """Return when `version` was built, or None once it has been pruned."""
-    try:
-        manifest = read_manifest(bot.settings.index, version)
-    except IndexCorrupt:
-        return None
-    return manifest.built_at if manifest else None
+    """Return when `version` (of the English or the Chinese index) was built, or None once pruned."""
+    folders = [bot.settings.index] + ([bot.chinese.settings.index] if bot.chinese else [])
+    for folder in folders:
+        try:
+            manifest = read_manifest(folder, version)
+        except IndexCorrupt:
+            continue
+        if manifest:
+            return manifest.built_at
+    return None
 
 
 def clean_input(text: object) -> str:

@@ -24,6 +24,7 @@ from chatbot.lexical import is_mostly_chinese
 from chatbot.rerank import (
     SentenceScorer,
     SentenceVectors,
+    is_statement,
     question_focus,
     question_numbers,
     question_terms,
@@ -167,7 +168,12 @@ class Chatbot:
         index = self.index()
         if len(index.chunks) > self.settings.prewarm_max_passages:
             return 0
-        sentences = [s.text for chunk in index.chunks for s in split_sentences(chunk.text)]
+        sentences = [
+            s.text
+            for chunk in index.chunks
+            for s in split_sentences(chunk.text)
+            if is_statement(s.text, self.settings.min_sentence_words)  # the only ones ever scored
+        ]
         self.scorer.vectors.get(sentences)
         # Then the Chinese index's, with e5 (about 22 sentences/s on one core; 134 in the bundled corpus).
         chinese = self._built_chinese()

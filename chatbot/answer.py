@@ -50,20 +50,23 @@ def _span(c: ScoredSentence) -> tuple[int, int]:
 
 
 def _quote(c: ScoredSentence) -> str:
+    """Return the text quoted for `c`, on one line: a lead may end a paragraph before the sentence."""
     a, b = _span(c)
-    return c.text if a == c.start else c.hit.chunk.text[a:b]
+    return c.text if a == c.start else " ".join(c.hit.chunk.text[a:b].split())
 
 
 def _pick(sentences: Sequence[ScoredSentence], settings: Settings) -> list[ScoredSentence]:
-    """Return the best sentence and the few close runners-up, each quoted once."""
+    """Return the best sentence and the few close runners-up, each quoted once.
+
+    The best is always kept, even with a negative score (where the keep ratio would reject it).
+    """
     best = sentences[0]
     chosen: list[ScoredSentence] = []
     quoted: list[tuple[str, int, int]] = []  # (document, start, end) of what is already quoted
     seen_text: set[str] = set()
     for c in sentences:
-        if (
-            len(chosen) >= settings.max_answer_sentences
-            or c.score < best.score * settings.sentence_keep_ratio
+        if len(chosen) >= settings.max_answer_sentences or (
+            chosen and c.score < best.score * settings.sentence_keep_ratio
         ):
             break
         # The same sentence reached through an overlapping chunk, or already quoted as a lead.

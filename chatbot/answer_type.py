@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
+
+from chatbot.lexical import tokenize
 
 AnswerType = Literal["date", "money", "number", "person"]
 
@@ -15,11 +18,13 @@ _ASKS = {
         r"|什么时候|哪一?年|何时|几月|哪天",
         re.IGNORECASE,
     ),
-    # A price, or an amount of money spent or received: the answer needs a currency.
+    # A price, or an amount of money spent or received: the answer needs a currency. "How much did
+    # it get" is money, but "How much land did it get" names what it got: a quantity, not a sum.
     "money": re.compile(
         r"\b(?:cost|costs|price|prices|priced|fee|fees|rent|rents|salary|salaries|wage|wages|worth)\b"
         r"|\bhow\s+much\s+(?:money|investment|funding|capital|revenue)\b"
-        r"|\bhow\s+much\b.*\b(?:invest|invested|pay|paid|spend|spent|earn|earned|raise|raised|receive|get)\b"
+        r"|\bhow\s+much\s+(?:does|do|did|is|are|was|were|has|have|had|will|can|could|would|should)\b"
+        r".*\b(?:invest|invested|pay|paid|spend|spent|earn|earned|raise|raised|receive|get)\b"
         r"|多少钱|价格|费用|成本|工资|租金",
         re.IGNORECASE,
     ),
@@ -55,8 +60,15 @@ _HAS = {
     # Two capitalised words in a row that do not start the sentence: a name, most of the time.
     "person": re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+\b"),
 }
-# The same two capitalised words anywhere, for picking names out of a quoted answer.
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+\b")
+# The same two capitalised words anywhere on one line, for picking names out of a quoted answer.
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+[A-Z]\.)?[ \t]+[A-Z][a-z]+\b")
+_INITIAL = re.compile(r"\b[A-Z]\.")
+# Capitalised words that are titles or times, never part of a name ("Deputy Director", "Atlanta Thursday").
+_NOT_NAME = re.compile(
+    rf"\b(?:{_MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Deputy|Vice|Director"
+    r"|Chairman|Chairwoman|Chair|President|Minister|Mayor|Secretary|General|Governor|Professor|Head"
+    r"|Chief|Officer|Manager|Committee|District|Province|City|Area|Zone|Park|Group|Company)\b"
+)
 
 
 def expected_type(question: str) -> AnswerType | None:
@@ -73,7 +85,7 @@ def has_type(sentence: str, kind: AnswerType | None) -> bool:
 
 
 _COPULA = r"(?:is|was|are|were|will\s+be|has\s+been|have\s+been)"
-_AUX = r"(?:does|do|did|is|are|was|were|has|have|had|will|can|could|would|should)"
+_AUX = r"(?:does|do|did|is|are|was|were|has|have|had|will|can|could|would|should|may|might|must)"
 # The thing a question asks about ("the unemployment rate" in "What is the unemployment rate in X?",
 # "working days" in "How many working days does it take …"): an answer must name it. Only these
 # two shapes are used; "Which sectors …" names a category whose answer lists members instead.
@@ -105,14 +117,32 @@ def unqualified(sentence: str, question: str) -> str:
     return _QUALIFIED.sub(lambda m: m.group(0) if m.group(1).lower() in asked else " ", sentence)
 
 
-def person_names(text: str) -> list[str]:
-    """Return the names of people in `text` (see the "person" kind), in order of appearance."""
-    return _NAME.findall(text)
+def person_names(text: str, idf: Callable[[str], float] | None = None, min_idf: float = 0.0) -> list[str]:
+    """Return the names of people in `text` (see the "person" kind), in order of appearance.
+
+    Titles, days and months are left out; with `idf` (a term's rarity in the index), so are pairs
+    with a stopword ("By February") or a word no rarer than `min_idf` ("Liangjiang New"): a
+    person's name is rare in a corpus about a place, the place's own words are common.
+    """
+    names = [n for n in _NAME.findall(text) if not _NOT_NAME.search(n)]
+    if idf is None:
+        return names
+    return [
+        n
+        for n in names
+        if len(terms := tokenize(n)) == len(_INITIAL.sub("", n).split()) and min(map(idf, terms)) > min_idf
+    ]
 
 
+# Words ending in s that are not plurals, or not nouns ("What is", "What does this …").
+_NOT_PLURAL = r"(?:is|was|has|does|this|its|his|hers|ours|yours|theirs|us|as|yes|plus|news|less)"
 # "Which sectors …", "What industries …": a plural that asks for several things, answered by a list.
+# Up to three words may come before the plural ("Which well-known multinational companies"), but
+# no auxiliary ("What is the …" asks about one thing); a word in s followed by an object ("the",
+# a name: "Which company runs Zhubajie.com?") is a verb, not a plural.
 _ASKS_LIST = re.compile(
-    r"^\s*(?:(?:in|on|with|from|at)\s+)?(?:which|what)\s+(?:[\w-]+\s+){0,3}?[\w-]*[a-z]s\b(?!\s+(?:is|was)\b)",
+    rf"^\s*(?:(?:in|on|with|from|at)\s+)?(?:which|what)\s+(?:(?!{_AUX}\b)[\w-]+\s+){{0,3}}?"
+    rf"(?!{_NOT_PLURAL}\b)[\w-]*[a-z](?<![su])s\b(?!\s+(?:(?:the|an?)\b|(?-i:[A-Z])))",
     re.IGNORECASE,
 )
 _HAS_LIST = re.compile(

@@ -18,8 +18,9 @@ _ANAPHORA = re.compile(
 )
 
 
-# Pronouns for a person, who is usually the one the previous answer named.
-_PERSON_PRONOUN = re.compile(r"\b(?:he|him|his|she|her|hers)\b|[他她]", re.IGNORECASE)
+# Pronouns for a person, who is usually the one the previous answer named; 他 inside 其他 ("other")
+# and 他们/她们 ("they") is not one person.
+_PERSON_PRONOUN = re.compile(r"\b(?:he|him|his|she|her|hers)\b|(?<!其)[他她](?![们們])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,6 @@ log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-# Answers kept for follow-ups: a chat's next question usually refers to the answer just given.
-_REMEMBERED_ANSWERS = 256
-
 CHINESE_UNSUPPORTED = (
     "Chinese questions are not supported with the current English-only embedding model; please ask "
     "in English, or have the operator set chinese_index = true and rebuild the index."
@@ -203,32 +200,52 @@ class Chatbot:
         index = self.index()  # one version for the whole question, even if a build switches now
         resolved = resolve(question, earlier, s.followup_min_terms)
         if resolved.context:
-            resolved = self._with_previous_answer(resolved, earlier, index.version)
+            resolved = self._with_previous_answer(resolved, earlier, index)
         answer = self._answer(question, resolved, index)
         with self._lock:  # kept only for follow-ups to this question; asking again recomputes
-            self._answers[(index.version, question, tuple(earlier))] = answer
-            if len(self._answers) > _REMEMBERED_ANSWERS:
+            key = (index.version, question, tuple(earlier))
+            self._answers[key] = answer
+            self._answers.move_to_end(key)  # the newest answer to a question is found first
+            if len(self._answers) > s.remembered_answers:
                 self._answers.popitem(last=False)
         return answer
 
     def _with_previous_answer(
-        self, resolved: ResolvedQuestion, earlier: list[str], version: str
+        self, resolved: ResolvedQuestion, earlier: list[str], index: LoadedIndex
     ) -> ResolvedQuestion:
         """Return `resolved` with the people the previous answer named added to its context.
 
         "he" or "her" in a follow-up usually means the person that answer named, whom the previous
         question itself does not name ("Who spoke?" → "Which organization does he chair?"). The
-        previous answer is usually remembered, so this costs nothing in a chat.
+        previous answer is usually remembered (the newest one to that question, whatever history
+        it had: the app sends only the last turns), so this costs nothing in a chat. Otherwise it
+        is recomputed one level deep, without this enrichment of its own, so a chain of "he"
+        questions costs one extra answer, not one per turn. An earlier question that could not
+        have been asked adds nothing.
         """
         if not refers_to_person(resolved.question):
             return resolved
+        try:
+            before = check_question(earlier[-1], self.settings.max_question_chars)
+        except InvalidQuestion as e:
+            log.info("Follow-up context skipped, the previous question is not valid: %s", e)
+            return resolved
         with self._lock:
-            remembered = self._answers.get((version, earlier[-1], tuple(earlier[:-1])))
-        previous = remembered or self.ask(earlier[-1], earlier[:-1])
+            remembered = next(
+                (a for (v, q, _), a in reversed(self._answers.items()) if v == index.version and q == before),
+                None,
+            )
+        if remembered is None:
+            previous = self._answer(
+                before, resolve(before, earlier[:-1], self.settings.followup_min_terms), index
+            )
+        else:
+            previous = remembered
         if previous.abstained:
             return resolved
-        said = " ".join(c.text[c.highlight[0] : c.highlight[1]] for c in previous.citations)
-        names = " ".join(dict.fromkeys(person_names(said)))
+        said = " ".join(previous.text.split())
+        idf = self.aids.get(index).lexical.idf
+        names = " ".join(dict.fromkeys(person_names(said, idf, self.settings.person_name_min_idf)))
         return ResolvedQuestion(resolved.question, f"{resolved.context} {names}".strip())
 
     def _answer(self, question: str, resolved: ResolvedQuestion, index: LoadedIndex) -> Answer:

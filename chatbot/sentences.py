@@ -15,10 +15,16 @@ _ABBREVIATIONS = ("Mr.", "Ms.", "Mrs.", "Dr.", "Co.", "Ltd.", "St.", "U.S.", "No
 _INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")
 
 
+# "This year", "This May" point at the article's time, not at the sentence before.
+_TIME_WORDS = (
+    r"(?:years?|months?|weeks?|quarters?|decades?|days?|time|spring|summer|autumn|fall|winter|january"
+    r"|february|march|april|may|june|july|august|september|october|november|december)"
+)
 # A sentence that opens by pointing back ("It's also a logistics hub", "The company, established
 # in 2006, …", "Both areas will …") is about what the sentence before it named.
 _REFERS_BACK = re.compile(
-    r"^[\"“‘(]?(?:it|its|it[’']s|they|their|them|he|his|she|her|this|these|those|both|such"
+    r"^[\"“‘(]?(?:it|its|it[’']s|they|their|them|he|his|she|her|those|both"
+    rf"|(?:this|these|such)(?!\s+(?:past\s+|coming\s+)?{_TIME_WORDS}\b)"
     r"|the\s+(?:company|firm|group|city|area|zone|two|former|latter))\b",
     re.IGNORECASE,
 )
@@ -51,7 +57,7 @@ def split_sentences(text: str) -> list[Sentence]:
 
 def _closing_len(sep: str) -> int:
     """Length of the closing quote or bracket that belongs to the sentence before `sep`."""
-    return len(sep) - len(sep.lstrip("\"”’)"))
+    return len(sep) - len(sep.lstrip('"”’)'))
 
 
 def _append(out: list[Sentence], text: str, start: int, end: int) -> None:

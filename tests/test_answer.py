@@ -37,6 +37,9 @@ def _markers(text: str) -> set[int]:
         ("How much did the company invest in its factory?", "money"),
         ("How much investment will the projects receive?", "money"),
         ("How much of the land is water?", "number"),
+        # What was got is named: a quantity of land, not a sum of money.
+        ("How much land did the company get?", "number"),
+        ("How much will the service projects get?", "money"),
     ],
 )
 def test_the_kind_of_answer_asked_for_is_recognised(question, kind):
@@ -76,9 +79,30 @@ def test_a_qualified_title_is_not_the_title_asked_for():
     assert "Deputy Director" in unqualified(sentence, "Who is the deputy director of the committee?")
 
 
-def test_list_questions_and_listing_sentences_are_recognised():
-    assert asks_for_list("Which sectors do Hong Kong investments cover?")
-    assert not asks_for_list("Which body approved it?")
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Which sectors do Hong Kong investments cover?", True),
+        ("What industries does it have?", True),
+        ("Which well-known multinational companies already operate in Liangjiang?", True),
+        ("In which years was Chongqing the frontrunner in GDP growth?", True),
+        ("Which districts were combined to form Liangjiang New Area?", True),
+        ("Which body approved it?", False),
+        # An auxiliary, a determiner or a verb in s is not a plural.
+        ("What is the GDP of Liangjiang?", False),
+        ("What was Zhubajie's daily revenue?", False),
+        ("What has changed since 2010?", False),
+        ("What does this mean for investors?", False),
+        ("What is its area?", False),
+        ("Which company runs Zhubajie.com?", False),
+        ("What does the name Liangjiang refer to?", False),
+    ],
+)
+def test_list_questions_are_recognised(question, asks):
+    assert asks_for_list(question) is asks
+
+
+def test_listing_sentences_are_recognised():
     assert has_list("Investments cover the hotel, manufacturing, restaurant, property and finance sectors.")
     assert has_list("Six parks have been set up, including Sino-Germany Industrial Park.")
     assert not has_list("The company was founded in 2006.")
@@ -89,6 +113,49 @@ def test_people_are_picked_out_of_an_answer():
         "Michael Schumann",
         "Tang Zongwei",
     ]
+    # Titles, days and words across a line break are not names.
+    text = "Wang Yu, Deputy Director, visited Atlanta Thursday.\n\nCreativity\n\nEducation matters."
+    assert person_names(text) == ["Wang Yu"]
+    # Words common in the index are the place's, not a person's; a stopword is not part of a name.
+    idf = {"liangjiang": 0.5, "new": 0.6, "john": 3.0, "zhang": 3.0, "februari": 3.0}.get
+    text = "Liangjiang New Area hired John Z. Zhang. By February it had grown."
+    assert person_names(text, lambda t: idf(t, 3.0), 1.5) == ["John Z. Zhang"]
+
+
+def _scored(text: str, score: float, passage: str | None = None, lead_start: int | None = None):
+    from chatbot.rerank import ScoredSentence
+    from chatbot.types import Chunk, Hit
+
+    passage = passage or text
+    chunk = Chunk("d.txt#0", "d.txt", "A title", None, passage, 0, len(passage), "h")
+    start = passage.index(text)
+    return ScoredSentence(
+        Hit(chunk, 1.0, 1), text, start, start + len(text), cosine=-0.5, passage_cosine=0.0,
+        coverage=1.0, context=1.0, typed=False, untyped=False, numbers_missing=False,
+        focus_missing=0.0, score=score, lead_start=lead_start,
+    )  # fmt: skip
+
+
+def test_the_best_sentence_is_quoted_even_with_a_negative_score():
+    from chatbot.answer import compose_answer
+    from chatbot.settings import Settings
+
+    best = _scored("Liangjiang was approved by the State Council in 2010.", -0.2)
+    runner_up = _scored("The zone covers 1,200 square kilometers of land.", -0.3)
+    answer = compose_answer("When was it approved?", [best, runner_up], [], Settings(), "v1")
+    assert not answer.abstained
+    assert answer.text == "Liangjiang was approved by the State Council in 2010. [1]"
+
+
+def test_a_lead_across_a_paragraph_break_is_quoted_on_one_line():
+    from chatbot.answer import compose_answer
+    from chatbot.settings import Settings
+
+    passage = "Liangjiang was approved in 2010.\n\nIt is the third such area in China."
+    sentence = _scored("It is the third such area in China.", 1.0, passage, lead_start=0)
+    answer = compose_answer("What is Liangjiang?", [sentence], [], Settings(), "v1")
+    assert answer.text == "Liangjiang was approved in 2010. It is the third such area in China. [1]"
+    assert answer.citations[0].highlight == (0, len(passage))
 
 
 def test_quantities_are_read_with_canonical_units():
@@ -113,7 +180,7 @@ def test_every_sentence_is_cited_and_markers_stay_within_the_sources(bundled_bot
     assert _markers(answer.text) == numbers
     for c in answer.citations:
         a, b = c.highlight
-        quoted = c.text[a:b]
+        quoted = " ".join(c.text[a:b].split())
         assert quoted in answer.text
         assert answer.text.index(quoted) < answer.text.index(f"[{c.n}]", answer.text.index(quoted))
     assert answer.to_json()["citations"][0]["highlight"] == list(answer.citations[0].highlight)

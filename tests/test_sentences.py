@@ -55,6 +55,12 @@ def test_empty_text_has_no_sentences():
         ("The company, established in 2006, has grown.", True),
         ("Liangjiang is a national new area.", False),
         ("Itself a port, the city grew.", False),
+        ("This growth is rare.", True),
+        # "this year", "this May" point at the article's date, not at the sentence before.
+        ("This year, GDP grew 8 percent.", False),
+        ("This May the park opened.", False),
+        ("These past months saw new projects.", False),
+        ("Such days are rare in Chongqing.", False),
     ],
 )
 def test_sentences_that_point_back_are_recognised(sentence, points_back):

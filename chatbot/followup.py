@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from chatbot.answer_type import MONTHS
 from chatbot.lexical import tokenize
 
 # Words that point back to something said before ("those", "he", "the two sides", "what about").
@@ -56,3 +57,31 @@ def resolve(question: str, history: Sequence[str], min_terms: int) -> ResolvedQu
         return ResolvedQuestion(question, "")
     previous = resolve(history[-1], history[:-1], min_terms)
     return ResolvedQuestion(question, previous.search_text)
+
+
+# The same two capitalised words anywhere on one line, for picking names out of a quoted answer.
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+[A-Z]\.)?[ \t]+[A-Z][a-z]+\b")
+_INITIAL = re.compile(r"\b[A-Z]\.")
+# Capitalised words that are titles or times, never part of a name ("Deputy Director", "Atlanta Thursday").
+_NOT_NAME = re.compile(
+    rf"\b(?:{MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Deputy|Vice|Director"
+    r"|Chairman|Chairwoman|Chair|President|Minister|Mayor|Secretary|General|Governor|Professor|Head"
+    r"|Chief|Officer|Manager|Committee|District|Province|City|Area|Zone|Park|Group|Company)\b"
+)
+
+
+def person_names(text: str, idf: Callable[[str], float] | None = None, min_idf: float = 0.0) -> list[str]:
+    """Return the names of people in `text` (see the "person" kind), in order of appearance.
+
+    Titles, days and months are left out; with `idf` (a term's rarity in the index), so are pairs
+    with a stopword ("By February") or a word no rarer than `min_idf` ("Liangjiang New"): a
+    person's name is rare in a corpus about a place, the place's own words are common.
+    """
+    names = [n for n in _NAME.findall(text) if not _NOT_NAME.search(n)]
+    if idf is None:
+        return names
+    return [
+        n
+        for n in names
+        if len(terms := tokenize(n)) == len(_INITIAL.sub("", n).split()) and min(map(idf, terms)) > min_idf
+    ]

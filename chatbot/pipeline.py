@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from chatbot.answer import compose_answer
-from chatbot.answer_type import expected_type, person_names
+from chatbot.answer_type import expected_type
 from chatbot.embedding import Encoder, make_encoder
-from chatbot.followup import ResolvedQuestion, refers_to_person, resolve
+from chatbot.followup import ResolvedQuestion, person_names, refers_to_person, resolve
 from chatbot.indexer import BuildReport, build_index, index_spec
 from chatbot.lexical import is_mostly_chinese
 from chatbot.rerank import (

@@ -12,9 +12,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from chatbot.answer_type import AnswerType, asks_for_list, focus_phrase, has_list, has_type, unqualified
+from chatbot.answer_type import AnswerType, asks_for_list, has_list, has_type
 from chatbot.chunking import text_hash
 from chatbot.embedding import Encoder, Vectors
+from chatbot.focus import focus_phrase, unqualified
 from chatbot.lexical import coverage, term_set, tokenize
 from chatbot.retrieve import IndexAids
 from chatbot.sentences import Sentence, refers_back, split_sentences
@@ -98,7 +99,7 @@ def question_numbers(question: str) -> frozenset[str]:
 
 
 def question_focus(question: str, aids: IndexAids) -> dict[str, float]:
-    """Return the terms naming what `question` asks about (see answer_type.focus_phrase), by rarity."""
+    """Return the terms naming what `question` asks about (see focus.focus_phrase), by rarity."""
     return {t: aids.lexical.idf(t) for t in tokenize(focus_phrase(question))}
 
 

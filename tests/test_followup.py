@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.followup import depends_on_context, refers_to_person, resolve
+from chatbot.followup import depends_on_context, person_names, refers_to_person, resolve
 from chatbot.metrics import contains_key
 
 
@@ -153,3 +153,17 @@ def test_the_previous_answer_is_reused_for_a_follow_up(bundled_bot, monkeypatch)
     assert contains_key(answer.text, ["BWA"])
     # The remembered answer named him; the first question was not answered again.
     assert computed == ["Which organization does he chair?"]
+
+
+def test_people_are_picked_out_of_an_answer():
+    assert person_names("Michael Schumann, chairman of the board, met Tang Zongwei.") == [
+        "Michael Schumann",
+        "Tang Zongwei",
+    ]
+    # Titles, days and words across a line break are not names.
+    text = "Wang Yu, Deputy Director, visited Atlanta Thursday.\n\nCreativity\n\nEducation matters."
+    assert person_names(text) == ["Wang Yu"]
+    # Words common in the index are the place's, not a person's; a stopword is not part of a name.
+    idf = {"liangjiang": 0.5, "new": 0.6, "john": 3.0, "zhang": 3.0, "februari": 3.0}.get
+    text = "Liangjiang New Area hired John Z. Zhang. By February it had grown."
+    assert person_names(text, lambda t: idf(t, 3.0), 1.5) == ["John Z. Zhang"]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chatbot.answer_type import MONTHS
 from chatbot.lexical import tokenize
+from chatbot.types import Answer
 
 # Words that point back to something said before ("those", "he", "the two sides", "what about").
 _ANAPHORA = re.compile(
@@ -85,3 +88,28 @@ def person_names(text: str, idf: Callable[[str], float] | None = None, min_idf: 
         for n in names
         if len(terms := tokenize(n)) == len(_INITIAL.sub("", n).split()) and min(map(idf, terms)) > min_idf
     ]
+
+
+class AnswerMemory:
+    """The latest answers, so that a follow-up can see what the answer before it said.
+
+    Shared by the chat's concurrent answers, hence the lock; past `capacity` the oldest go first.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._answers: OrderedDict[tuple[str, str], Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, version: str, question: str, answer: Answer) -> None:
+        """Keep `answer` as the latest one to `question` on index `version`."""
+        with self._lock:
+            self._answers[(version, question)] = answer
+            self._answers.move_to_end((version, question))
+            if len(self._answers) > self.capacity:
+                self._answers.popitem(last=False)
+
+    def latest(self, version: str, question: str) -> Answer | None:
+        """Return the latest answer to `question` on index `version`, whatever history it had."""
+        with self._lock:
+            return self._answers.get((version, question))

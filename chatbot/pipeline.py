@@ -11,14 +11,13 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from chatbot.answer import compose_answer
 from chatbot.answer_type import expected_type
 from chatbot.embedding import Encoder, make_encoder
-from chatbot.followup import ResolvedQuestion, person_names, refers_to_person, resolve
+from chatbot.followup import AnswerMemory, ResolvedQuestion, person_names, refers_to_person, resolve
 from chatbot.indexer import BuildReport, build_index, index_spec
 from chatbot.lexical import is_mostly_chinese
 from chatbot.rerank import (
@@ -87,7 +86,7 @@ class Chatbot:
         self.scorer = SentenceScorer(SentenceVectors(self.encoder), settings)
         self._index: LoadedIndex | None = None
         self._lock = threading.Lock()
-        self._answers: OrderedDict[tuple[str, str, tuple[str, ...]], Answer] = OrderedDict()
+        self._answers = AnswerMemory(settings.remembered_answers)  # what follow-ups refer back to
         # Chinese questions go to a second index built with a multilingual model (chinese_index).
         multilingual = getattr(self.encoder, "multilingual", False)
         use_chinese = settings.chinese_index and not multilingual
@@ -202,12 +201,7 @@ class Chatbot:
         if resolved.context:
             resolved = self._with_previous_answer(resolved, earlier, index)
         answer = self._answer(question, resolved, index)
-        with self._lock:  # kept only for follow-ups to this question; asking again recomputes
-            key = (index.version, question, tuple(earlier))
-            self._answers[key] = answer
-            self._answers.move_to_end(key)  # the newest answer to a question is found first
-            if len(self._answers) > s.remembered_answers:
-                self._answers.popitem(last=False)
+        self._answers.remember(index.version, question, answer)  # for follow-ups; never served again
         return answer
 
     def _with_previous_answer(
@@ -230,17 +224,9 @@ class Chatbot:
         except InvalidQuestion as e:
             log.info("Follow-up context skipped, the previous question is not valid: %s", e)
             return resolved
-        with self._lock:
-            remembered = next(
-                (a for (v, q, _), a in reversed(self._answers.items()) if v == index.version and q == before),
-                None,
-            )
-        if remembered is None:
-            previous = self._answer(
-                before, resolve(before, earlier[:-1], self.settings.followup_min_terms), index
-            )
-        else:
-            previous = remembered
+        previous = self._answers.latest(index.version, before) or self._answer(
+            before, resolve(before, earlier[:-1], self.settings.followup_min_terms), index
+        )
         if previous.abstained:
             return resolved
         said = " ".join(previous.text.split())

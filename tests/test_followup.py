@@ -167,3 +167,18 @@ def test_people_are_picked_out_of_an_answer():
     idf = {"liangjiang": 0.5, "new": 0.6, "john": 3.0, "zhang": 3.0, "februari": 3.0}.get
     text = "Liangjiang New Area hired John Z. Zhang. By February it had grown."
     assert person_names(text, lambda t: idf(t, 3.0), 1.5) == ["John Z. Zhang"]
+
+
+def test_the_answer_memory_keeps_the_latest_answers_up_to_its_capacity():
+    from chatbot.followup import AnswerMemory
+    from chatbot.types import Answer
+
+    memory = AnswerMemory(capacity=2)
+    first, second = Answer("q1", "a", False, (), "v1"), Answer("q1", "b", False, (), "v1")
+    memory.remember("v1", "q1", first)
+    memory.remember("v1", "q1", second)  # the same question again: the newer answer wins
+    assert memory.latest("v1", "q1") is second
+    assert memory.latest("v2", "q1") is None  # another index version is another conversation
+    memory.remember("v1", "q2", first)
+    memory.remember("v1", "q3", first)  # past capacity: q1, the oldest, goes
+    assert memory.latest("v1", "q1") is None and memory.latest("v1", "q3") is first

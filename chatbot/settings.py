@@ -165,9 +165,9 @@ class Settings(BaseSettings):
     auth: SecretStr | None = None
     auth_file: Path | None = None
     # Questions answered at once (page and API together). The model and the 2 CPU cores are
-    # shared, and torch already spreads one encode over the cores. Measured with
-    # benchmarks/stress_concurrent.py (32 users x 10 questions): p50/p95 8.4/13.3 s with 1 at
-    # once, 6.0/11.9 s with 2, 6.0/15.4 s with 4; the rest wait in Gradio's queue.
+    # shared, and onnxruntime already spreads one encode over the cores. Measured with
+    # benchmarks/stress_concurrent.py (32 users x 10 questions, idle machine): p50/p95 3.3/4.3 s
+    # with 1 at once, 2.7/3.7 s with 2, 3.1/5.2 s with 4; the rest wait in Gradio's queue.
     answer_concurrency: int = Field(2, ge=1)
     # Requests waiting in the queue before new ones are refused with "queue full" (32 users at
     # once, each with one question in flight, fit with room to spare).

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from chatbot.durable import fsync_file, replace
 from chatbot.embedding import Vectors
 
 log = logging.getLogger(__name__)
@@ -78,14 +79,8 @@ def export_onnx(transformer: Any, tokenizer: Any, path: Path) -> None:
                 opset_version=17,
                 dynamo=False,  # the TorchScript exporter needs no onnxscript and handles BERT well
             )
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        folder = os.open(path.parent, os.O_RDONLY)  # make the rename itself durable
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        fsync_file(tmp)
+        replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import sqlite3
 import uuid
@@ -25,6 +24,7 @@ import faiss
 import numpy as np
 from pydantic import BaseModel
 
+from chatbot.durable import fsync_dir, replace, write_file
 from chatbot.embedding import Vectors
 from chatbot.types import Chunk
 
@@ -197,21 +197,6 @@ def _load_version(index_dir: Path, spec: IndexSpec, version: str | None) -> Load
     return LoadedIndex(manifest, chunks, vectors)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_file(path: Path, data: bytes) -> None:
-    with open(path, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
 def write_version(
     index_dir: Path, manifest: Manifest, chunks: list[Chunk], vectors: Vectors
 ) -> Path:
@@ -227,19 +212,17 @@ def write_version(
     index = faiss.IndexFlatIP(manifest.spec.dim)
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    _write_file(tmp / VECTORS, faiss.serialize_index(index).tobytes())
+    write_file(tmp / VECTORS, faiss.serialize_index(index).tobytes())
     rows = "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks)
-    _write_file(tmp / CHUNKS, rows.encode("utf-8"))
+    write_file(tmp / CHUNKS, rows.encode("utf-8"))
     # The manifest goes last: a folder with a manifest is complete.
-    _write_file(tmp / MANIFEST, manifest.model_dump_json(indent=2).encode("utf-8"))
-    _fsync_dir(tmp)
+    write_file(tmp / MANIFEST, manifest.model_dump_json(indent=2).encode("utf-8"))
+    fsync_dir(tmp)
     final = versions / manifest.version
-    os.replace(tmp, final)
-    _fsync_dir(versions)
+    replace(tmp, final)
     pointer = index_dir / f".{CURRENT}.tmp"
-    _write_file(pointer, manifest.version.encode("utf-8"))
-    os.replace(pointer, index_dir / CURRENT)
-    _fsync_dir(index_dir)
+    write_file(pointer, manifest.version.encode("utf-8"))
+    replace(pointer, index_dir / CURRENT)
     return final
 
 

@@ -12,7 +12,7 @@ from chatbot.indexer import BuildLocked, BuildReport
 from chatbot.logins import auth_pairs
 from chatbot.pipeline import Chatbot, InvalidQuestion, check_question
 from chatbot.render import answer_markdown, escape_markdown, sources_html
-from chatbot.store import IndexCorrupt, IndexMismatch, IndexMissing, read_manifest
+from chatbot.store import IndexCorrupt, IndexMismatch, IndexMissing
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +47,11 @@ Message = dict[str, Any]
 def index_note(bot: Chatbot) -> str:
     """Return a one-line note of the live index version and when it was built."""
     try:
-        manifest = read_manifest(bot.settings.index)
-    except IndexCorrupt as exc:
-        return str(exc)
-    if manifest is None:
+        manifest = bot.index().manifest  # in memory; loads a new version only when one went live
+    except IndexMissing:
         return "No index built yet: use **Rebuild index** below or run `chatbot index`."
+    except INDEX_ERRORS as exc:
+        return str(exc)
     return (
         f"Live index version `{manifest.version}`, built {manifest.built_at}: "
         f"{len(manifest.documents)} documents, {manifest.chunk_count} passages."
@@ -59,14 +59,13 @@ def index_note(bot: Chatbot) -> str:
 
 
 def _built_at(bot: Chatbot, version: str) -> str | None:
-    """Return when `version` (of the English or the Chinese index) was built, or None once pruned."""
-    folders = [bot.settings.index] + ([bot.chinese.settings.index] if bot.chinese else [])
-    for folder in folders:
+    """Return when `version` (of the English or the Chinese index) was built, or None once replaced."""
+    for answering in filter(None, (bot, bot.chinese)):
         try:
-            manifest = read_manifest(folder, version)
-        except IndexCorrupt:
+            manifest = answering.index().manifest
+        except INDEX_ERRORS:
             continue
-        if manifest:
+        if manifest.version == version:
             return manifest.built_at
     return None
 
@@ -91,31 +90,17 @@ def _history_strings(history: object, limit: int) -> list[str]:
 def report_summary(report: BuildReport) -> str:
     """Return a Markdown summary of a build: version and per-document counts."""
     plan = report.plan
-    counts = (
-        f"{len(plan.added)} added, {len(plan.changed)} changed, {len(plan.removed)} removed, "
-        f"{len(plan.unchanged)} unchanged, {len(plan.scan.skipped)} skipped"
-    )
+    counts = plan.counts()
     skipped = "".join(
         f"\n- skipped {escape_markdown(s.doc_id)}: {escape_markdown(s.reason)}" for s in plan.scan.skipped
     )
-    chinese = f" {chinese_summary(report.chinese)}" if report.chinese else ""
-    if report.chinese_error:
-        chinese = f" The Chinese index was not updated: {escape_markdown(report.chinese_error)}"
+    summary = report.chinese_summary()
+    chinese = f" {escape_markdown(summary)}" if summary else ""
     if not report.wrote:
         return f"Index already up to date (version `{report.version}`): {counts}.{chinese}{skipped}"
     return (
         f"Rebuilt index version `{report.version}` in {report.seconds:.1f} s: {counts}; "
         f"{report.chunks} passages ({report.embedded} embedded, {report.reused} reused).{chinese}{skipped}"
-    )
-
-
-def chinese_summary(report: BuildReport) -> str:
-    """Return one sentence on the build of the index that answers Chinese questions."""
-    if not report.wrote:
-        return f"Chinese index up to date ({report.chunks} passages)."
-    return (
-        f"Chinese index rebuilt in {report.seconds:.1f} s ({report.embedded} passages embedded, "
-        f"{report.reused} reused)."
     )
 
 
@@ -130,19 +115,15 @@ def build_app(bot: Chatbot) -> gr.Blocks:
         asked = list(asked or [])
         message = clean_input(message)
         try:
-            check_question(message, settings.max_question_chars)
+            tidy = check_question(message, settings.max_question_chars)
         except InvalidQuestion as exc:
             gr.Warning(str(exc))
             yield message, history, asked, index_note(bot)  # keep what they typed so they can fix it
             return
-        shown = history + [{"role": "user", "content": escape_markdown(" ".join(message.split()))}]
+        shown = history + [{"role": "user", "content": escape_markdown(tidy)}]
         yield "", shown + [{"role": "assistant", "content": SEARCHING}], asked, index_note(bot)
         try:
-            answer = bot.ask(message, _history_strings(asked, settings.max_history_turns))
-        except InvalidQuestion as exc:
-            gr.Warning(str(exc))
-            yield message, history, asked, index_note(bot)
-            return
+            answer = bot.ask(tidy, _history_strings(asked, settings.max_history_turns))
         except INDEX_ERRORS as exc:
             gr.Warning(str(exc))
             yield message, history, asked, str(exc)
@@ -152,7 +133,7 @@ def build_app(bot: Chatbot) -> gr.Blocks:
             gr.Warning(FAILED)
             yield message, history, asked, index_note(bot)
             return
-        asked = asked + [message]
+        asked = asked + [tidy]
         note = index_note(bot)  # once per answer, not once per streamed update
         words = answer.text.split(" ")
         for i in range(STREAM_WORDS, len(words), STREAM_WORDS):

@@ -44,10 +44,7 @@ def _print_report(report: BuildReport, dry_run: bool) -> None:
             out.write(f"  {label:<9} {doc_id}\n")
     for skipped in plan.scan.skipped:
         out.write(f"  skipped   {skipped.doc_id}: {skipped.reason}\n")
-    out.write(
-        f"Documents: {len(plan.added)} added, {len(plan.changed)} changed, {len(plan.removed)} removed, "
-        f"{len(plan.unchanged)} unchanged, {len(plan.scan.skipped)} skipped.\n"
-    )
+    out.write(f"Documents: {plan.counts()}.\n")
     if dry_run:
         out.write("Dry run: nothing was written.\n")
     elif not report.wrote:
@@ -57,20 +54,9 @@ def _print_report(report: BuildReport, dry_run: bool) -> None:
             f"Built index version {report.version}: {report.documents} documents, {report.chunks} passages "
             f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s.\n"
         )
-    if report.chinese_error:
-        out.write(f"The Chinese index was not updated (Chinese questions use its last version): "
-                  f"{report.chinese_error}\n")
-    chinese = report.chinese
-    if chinese is not None and not dry_run:
-        if chinese.plan.full_reason:
-            out.write(f"Chinese index: full rebuild: {chinese.plan.full_reason}.\n")
-        if chinese.wrote:
-            out.write(
-                f"Built the Chinese index (e5) version {chinese.version}: {chinese.chunks} passages "
-                f"({chinese.embedded} embedded, {chinese.reused} reused) in {chinese.seconds:.1f} s.\n"
-            )
-        else:
-            out.write(f"Chinese index (e5) is up to date ({chinese.chunks} passages).\n")
+    chinese = report.chinese_summary()
+    if chinese and not dry_run:
+        out.write(chinese + "\n")
     out.flush()  # a watching process prints reports long after it started
 
 
@@ -106,7 +92,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if manifest is None:
         print(f"No index in {settings.index}: build it with `chatbot index`.")
         return 1
-    print(f"Index:     {settings.index} (version {current_version(settings.index)})")
+    print(f"Index:     {settings.index} (version {manifest.version})")
     print(f"Built at:  {manifest.built_at}")
     print(f"Model:     {manifest.spec.describe()}")
     print(f"Documents: {len(manifest.documents)}; passages: {manifest.chunk_count}")
@@ -124,8 +110,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     wanted = index_spec(settings, make_encoder(settings))  # model id and size only: no model load
     if wanted != manifest.spec:
         print(f"Settings:  now ask for {wanted.describe()}; the next build is a full rebuild")
-    if settings.chinese_index and not getattr(make_encoder(settings), "multilingual", False):
-        chinese = read_manifest(settings.for_chinese().index)
+    from chatbot.pipeline import Chatbot
+
+    chinese_bot = Chatbot(settings).chinese  # loads no model: only decides whether there is one
+    if chinese_bot is not None:
+        chinese = read_manifest(chinese_bot.settings.index)
         built = f"{chinese.chunk_count} passages, built {chinese.built_at}" if chinese else "not built yet"
         print(f"Chinese:   questions in Chinese use a second index (e5): {built}")
     return 0

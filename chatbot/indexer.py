@@ -68,6 +68,13 @@ class BuildPlan:
         """Return True when the live index already matches the corpus."""
         return not (self.added or self.changed or self.removed or self.full_reason)
 
+    def counts(self) -> str:
+        """Return the per-document counts in words ("1 added, 0 changed, …"), for reports."""
+        return (
+            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged, {len(self.scan.skipped)} skipped"
+        )
+
 
 @dataclass(frozen=True)
 class BuildReport:
@@ -85,6 +92,24 @@ class BuildReport:
     # or why it failed after this one had gone live.
     chinese: BuildReport | None = None
     chinese_error: str | None = None
+
+    def chinese_summary(self) -> str | None:
+        """Return one sentence on the Chinese index's part of this build, or None when it has none."""
+        if self.chinese_error:
+            return (
+                "The Chinese index was not updated (Chinese questions use its last version): "
+                f"{self.chinese_error}"
+            )
+        c = self.chinese
+        if c is None:
+            return None
+        rebuilt = f" (full rebuild: {c.plan.full_reason})" if c.plan.full_reason else ""
+        if not c.wrote:
+            return f"Chinese index (e5) is up to date ({c.chunks} passages)."
+        return (
+            f"Built the Chinese index (e5) version {c.version}{rebuilt}: {c.chunks} passages "
+            f"({c.embedded} embedded, {c.reused} reused) in {c.seconds:.1f} s."
+        )
 
 
 def index_spec(settings: Settings, encoder: Encoder) -> IndexSpec:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,6 @@ import numpy as np
 from tqdm import tqdm
 
 from chatbot.configs import CONFIGS, DEFAULT_CONFIGS, EvalConfig
-from chatbot.lexical import is_mostly_chinese
 from chatbot.metrics import (
     MARKER,
     citation_precision,
@@ -67,8 +67,6 @@ VARIANTS = "variants"
 class Verdict:
     """The judgement of one answer to one question."""
 
-    id: str
-    kind: str
     answerable: bool
     relevant: tuple[bool, ...]  # per retrieved passage, best first
     relevant_total: int  # relevant passages in the whole index
@@ -119,8 +117,6 @@ def judge(q: Question, answer: Answer, seconds: float, relevant_total: int) -> V
     markers = {int(m) for m in MARKER.findall(answer.text)}
     precise, total = (0, 0) if answer.abstained else citation_precision(answer.text, passages, q.keys)
     return Verdict(
-        id=q.id,
-        kind=q.kind,
         answerable=q.answerable,
         relevant=tuple(is_relevant(h.chunk, q) for h in answer.hits),
         relevant_total=relevant_total,
@@ -281,6 +277,7 @@ def run_config(
     config: EvalConfig, base: Settings, sets: Mapping[str, list[Question]], cache: Path, bar: tqdm
 ) -> ConfigRun:
     """Build (or reuse) the config's index and ask every set; a failure is recorded, not raised."""
+    from chatbot.lexical import is_mostly_chinese
     from chatbot.pipeline import Chatbot
 
     out = ConfigRun(config)
@@ -293,7 +290,7 @@ def run_config(
             is_mostly_chinese(q.question) for qs in sets.values() for q in qs
         )
         where = {"index": index_folder(settings, base, cache), "chinese_index": chinese}
-        settings = Settings(**(settings.model_dump() | where))
+        settings = settings.model_copy(update=where)
         out.settings = settings
         bot = Chatbot(settings)
         bar.set_postfix_str(f"{config.name}: indexing")
@@ -325,17 +322,16 @@ def identical_pairs(runs: Sequence[ConfigRun]) -> list[str]:
         keep = [(x["answer"], x["retrieved"]) for name in sorted(r.records) for x in r.records[name]]
         return json.dumps(keep, sort_keys=True, default=str)
 
-    for i, a in enumerate(ok):
-        for b in ok[i + 1 :]:
-            assert a.settings is not None and b.settings is not None
-            da, db = a.settings.model_dump(exclude={"index"}), b.settings.model_dump(exclude={"index"})
-            diff = sorted(k for k in da if da[k] != db[k])
-            if diff and fingerprint(a) == fingerprint(b):
-                what = ", ".join(f"{k}: {da[k]} vs {db[k]}" for k in diff)
-                notes.append(
-                    f"{a.config.name} and {b.config.name} retrieved and answered identically on every "
-                    f"question although their settings differ ({what}): the setting may not be in effect."
-                )
+    for (a, fa), (b, fb) in combinations([(r, fingerprint(r)) for r in ok], 2):
+        assert a.settings is not None and b.settings is not None
+        da, db = a.settings.model_dump(exclude={"index"}), b.settings.model_dump(exclude={"index"})
+        diff = sorted(k for k in da if da[k] != db[k])
+        if diff and fa == fb:
+            what = ", ".join(f"{k}: {da[k]} vs {db[k]}" for k in diff)
+            notes.append(
+                f"{a.config.name} and {b.config.name} retrieved and answered identically on every "
+                f"question although their settings differ ({what}): the setting may not be in effect."
+            )
     return notes
 
 

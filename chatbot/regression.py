@@ -38,10 +38,21 @@ class Delta:
     new: float
 
     @property
+    def is_latency(self) -> bool:
+        """Return whether the metric is a latency (milliseconds) rather than a rate."""
+        return self.metric.startswith("latency")
+
+    @property
+    def diff_text(self) -> str:
+        """Return the signed change as text: milliseconds to 0.1 for latency, else 4 places."""
+        diff = self.new - self.old
+        return f"{diff:+.1f}" if self.is_latency else f"{diff:+.4f}"
+
+    @property
     def change(self) -> str:
         """Return "better", "worse" or "same" (within the noise allowed for the metric)."""
         diff = self.new - self.old
-        if self.metric.startswith("latency"):
+        if self.is_latency:
             same = abs(diff) <= SAME_LATENCY_SHARE * max(self.old, 1e-9)
         else:
             same = abs(diff) < SAME_RATE
@@ -81,9 +92,11 @@ def compare(old: Mapping[str, object], new: Mapping[str, object]) -> list[Delta]
             if not before:
                 continue
             for metric, value in metrics.items():
-                shown = metric in GATED or metric.startswith("latency")
-                if shown and before.get(metric) is not None and value is not None:
-                    out.append(Delta(set_name, config, metric, float(before[metric]), float(value)))
+                if before.get(metric) is None or value is None:
+                    continue
+                d = Delta(set_name, config, metric, float(before[metric]), float(value))
+                if metric in GATED or d.is_latency:
+                    out.append(d)
     return out
 
 
@@ -100,11 +113,10 @@ def format_deltas(deltas: Sequence[Delta]) -> str:
     moved, same = changed_first(deltas)
     lines = [f"  {same} metric(s) unchanged" + (", all others:" if moved else ".")] if deltas else []
     for d in moved:
-        sign = f"{d.new - d.old:+.4f}" if not d.metric.startswith("latency") else f"{d.new - d.old:+.1f}"
         flag = "  <-- worse" if d.change == "worse" else ""
         lines.append(
             f"{d.set:>8} {d.config:<14} {d.metric:<20} {d.old:>9.4g} -> {d.new:<9.4g} "
-            f"{sign:>9} {d.arrow}{flag}"
+            f"{d.diff_text:>9} {d.arrow}{flag}"
         )
     return "\n".join(lines)
 

@@ -9,17 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chatbot.regression import GATED, SAME_LATENCY_SHARE
+
 if TYPE_CHECKING:
     from chatbot.regression import Delta
 
 # Per-question records (as in results.jsonl) by configuration, then question set.
 Records = Mapping[str, Mapping[str, Sequence[Mapping]]]
 
-# The bars and tables show these, in this order; counts and latency have their own places.
-SHOWN = (
-    "hit@1", "hit@3", "hit@5", "mrr", "ndcg@5", "key_fact_accuracy", "abstention_accuracy",
-    "false_abstention", "citation_support", "citation_precision", "markers_valid",
-)
+# The bars and tables show the gated metrics, in this order; counts and latency have their own places.
+SHOWN = GATED
 TABLE = (*SHOWN, "latency_p50_ms", "latency_p95_ms")
 # Long answers and questions are cut in the failure table so it stays readable.
 CELL_CHARS = 220
@@ -93,6 +92,11 @@ def _cut(text: str, n: int = CELL_CHARS) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _configs_with(records: Records, set_name: str) -> list[str]:
+    """Return the configurations that have records for `set_name`, in run order."""
+    return [c for c in records if records[c].get(set_name)]
+
+
 # --- plots -----------------------------------------------------------------------------------------
 
 
@@ -133,7 +137,7 @@ def _plots(summary: Mapping, records: Records, out: Path) -> list[Image]:
 
     fig, axes = plt.subplots(1, len(sets), figsize=(5.5 * len(sets), 3.8), squeeze=False)
     for ax, s in zip(axes[0], sets, strict=True):
-        configs = [c for c in records if records[c].get(s)]
+        configs = _configs_with(records, s)
         ax.boxplot([[rec["seconds"] * 1000 for rec in records[c][s]] for c in configs], showfliers=True)
         ax.set_xticks(range(1, len(configs) + 1), configs, rotation=25, ha="right", fontsize=8)
         ax.set_yscale("log")
@@ -177,7 +181,7 @@ def _metric_table(metrics: Mapping) -> Table:
 
 
 def _kind_table(records: Records, set_name: str) -> Table | None:
-    configs = [c for c in records if records[c].get(set_name)]
+    configs = _configs_with(records, set_name)
     if not configs:
         return None
     first = records[configs[0]][set_name]
@@ -199,7 +203,7 @@ def _short_hit(rank: int, hit: str) -> str:
 
 
 def _failures(records: Records, set_name: str) -> Table | None:
-    configs = [c for c in records if records[c].get(set_name)]
+    configs = _configs_with(records, set_name)
     if not configs:
         return None
     wrong = {c: {rec["id"] for rec in records[c][set_name] if not rec["verdict"]["correct"]} for c in configs}
@@ -222,9 +226,7 @@ def _comparison(deltas: Sequence[Delta]) -> Table:
     from chatbot.regression import changed_first
 
     rows = [
-        [d.set, d.config, d.metric, _fmt(d.old), _fmt(d.new),
-         f"{d.new - d.old:+.1f}" if d.metric.startswith("latency") else f"{d.new - d.old:+.4f}",
-         f"{d.arrow} {d.change}"]
+        [d.set, d.config, d.metric, _fmt(d.old), _fmt(d.new), d.diff_text, f"{d.arrow} {d.change}"]
         for d in changed_first(deltas)[0]
     ]
     return Table(["set", "config", "metric", "before", "now", "±", "change"], rows)
@@ -253,7 +255,7 @@ def build_blocks(
             Para(f"Compared with the previous run's summary: {len(worse)} metric(s) got worse (▼), "
                  f"{sum(d.change == 'better' for d in deltas)} better (▲), "
                  f"{sum(d.change == 'same' for d in deltas)} unchanged (not listed). Latency counts as "
-                 "unchanged within the noise of a shared machine (±15%)."),
+                 f"unchanged within the noise of a shared machine (±{SAME_LATENCY_SHARE:.0%})."),
             _comparison(deltas),
         ]
     for name in sets:
@@ -266,7 +268,7 @@ def build_blocks(
     for name in sets:
         table = _failures(records, name)
         if table is not None:
-            first = next(c for c in records if records[c].get(name))
+            first = _configs_with(records, name)[0]
             blocks += [
                 Heading(f"Failures on {name} ({first})"),
                 Para(f"{len(table.rows)} question(s) answered wrongly by `{first}`. Retrieved: rank:document "
@@ -332,24 +334,13 @@ def to_html(blocks: Sequence[Block], folder: Path) -> str:
     return "\n".join(out) + "\n"
 
 
-def read_records(results: Path) -> dict[str, dict[str, list[dict]]]:
-    """Return the records of a results.jsonl by configuration, then question set, in file order."""
-    import json
-
-    out: dict[str, dict[str, list[dict]]] = {}
-    for line in results.read_text(encoding="utf-8").splitlines():
-        rec = json.loads(line)
-        out.setdefault(rec["config"], {}).setdefault(rec["set"], []).append(rec)
-    return out
-
-
 def write_report(
     summary: Mapping, records: Records, out: Path, deltas: Sequence[Delta] | None = None
 ) -> Path:
     """Write report.md, report.html and the PNG plots into `out`; return the Markdown report's path.
 
     Everything comes from the summary and the per-question records, so a report can be drawn
-    again from a run's summary.json and results.jsonl (see `read_records`).
+    again from a run's summary.json and results.jsonl.
     """
     out.mkdir(parents=True, exist_ok=True)
     blocks = build_blocks(summary, records, _plots(summary, records, out), deltas)

@@ -126,7 +126,7 @@ def test_judge_flags_what_went_wrong():
 
 def _verdict(answerable=True, relevant=(), key=False, abstained=False, precise=(0, 0), seconds=0.1):
     return Verdict(
-        id="x", kind="fact", answerable=answerable, relevant=tuple(relevant), relevant_total=2,
+        answerable=answerable, relevant=tuple(relevant), relevant_total=2,
         key_in_answer=key, citation_supported=key, precise_citations=precise[0], citations=precise[1],
         abstained=abstained, markers_valid=True, seconds=seconds,
     )

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from chatbot.clean import MONTHS, WEEKDAYS
 from chatbot.conflicts import find_conflict
 from chatbot.lexical import is_mostly_chinese
 from chatbot.rerank import ScoredSentence
@@ -16,9 +17,8 @@ ABSTAIN_TEXT = "The documents don't say."
 
 # Time words that only make sense with the article's date ("this May", "visited Atlanta Thursday").
 _RELATIVE_TIME = re.compile(
-    r"\b(?:this|last|next)\s+(?:year|month|week|spring|summer|autumn|fall|winter|january|february|march"
-    r"|april|may|june|july|august|september|october|november|december)\b"
-    r"|\b(?:yesterday|today|tomorrow|recently|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    rf"\b(?:this|last|next)\s+(?:year|month|week|spring|summer|autumn|fall|winter|{'|'.join(MONTHS)})\b"
+    rf"|\b(?:yesterday|today|tomorrow|recently|{'|'.join(WEEKDAYS)})\b"
     r"|\b\w+\s+(?:years?|decades?|months?)\s+ago\b",
     re.IGNORECASE,
 )

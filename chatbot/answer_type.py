@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from chatbot.clean import MONTHS, WEEKDAYS
 from chatbot.focus import AUXILIARIES
 
 AnswerType = Literal["date", "money", "number", "person"]
@@ -22,7 +23,7 @@ _ASKS = {
     "money": re.compile(
         r"\b(?:cost|costs|price|prices|priced|fee|fees|rent|rents|salary|salaries|wage|wages|worth)\b"
         r"|\bhow\s+much\s+(?:money|investment|funding|capital|revenue)\b"
-        r"|\bhow\s+much\s+(?:does|do|did|is|are|was|were|has|have|had|will|can|could|would|should)\b"
+        rf"|\bhow\s+much\s+{AUXILIARIES}\b"
         r".*\b(?:invest|invested|pay|paid|spend|spent|earn|earned|raise|raised|receive|get)\b"
         r"|多少钱|价格|费用|成本|工资|租金",
         re.IGNORECASE,
@@ -35,10 +36,8 @@ _ASKS = {
     ),
     "person": re.compile(r"\b(?:who|whom|whose)\b|谁|哪位", re.IGNORECASE),
 }
-MONTHS = (
-    r"January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-)
+# Month names, capitalised, and their abbreviations.
+MONTH_PATTERN = "|".join(m.title() for m in MONTHS) + "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 _HAS = {
     "money": re.compile(
         r"\d[\d,.]*\s*(?:(?:hundred|thousand|million|billion|trillion)\s+)?(?:yuan|rmb|renminbi|dollars?|euros?|usd|eur)\b"
@@ -47,8 +46,8 @@ _HAS = {
         re.IGNORECASE,
     ),
     "date": re.compile(
-        rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{MONTHS})\.?\s+\d{{1,2}}\b|\b(?:this|last|next)\s+(?:year|{MONTHS})\b"
-        r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bago\b",
+        rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{MONTH_PATTERN})\.?\s+\d{{1,2}}\b"
+        rf"|\b(?:this|last|next)\s+(?:year|{MONTH_PATTERN})\b|\b(?:{'|'.join(WEEKDAYS)})\b|\bago\b",
         re.IGNORECASE,
     ),
     "number": re.compile(

@@ -36,11 +36,13 @@ _ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})\b")
 _DATE_LINE = re.compile(
     r"^\s*(?:date|updated|published|posted)\s*[:：]?\s*((?:19|20)\d{2}-\d{1,2}-\d{1,2})\b\s*", re.I
 )
-_MONTHS = [
+# The one list of month and weekday names, in order; other modules build their patterns from it.
+MONTHS = (
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
-]
-_MONTH_DAY = re.compile(r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})\b", re.I)
+)  # fmt: skip
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTH_DAY = re.compile(r"\b(" + "|".join(MONTHS) + r")\s+(\d{1,2})\b", re.I)
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -99,7 +101,7 @@ def _find_date(lines: list[str]) -> tuple[str | None, list[str]]:
         md = _MONTH_DAY.search(sentence)
         year = _YEAR.search(sentence)
         if md and year:
-            month = _MONTHS.index(md.group(1).lower()) + 1
+            month = MONTHS.index(md.group(1).lower()) + 1
             return f"{int(year.group(1)):04d}-{month:02d}-{int(md.group(2)):02d}", lines
     # Undated profiles and features: the latest year they mention is the best estimate of when
     # they were written, which is what ordering conflicting figures by recency needs.

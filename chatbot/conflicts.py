@@ -37,13 +37,17 @@ _UNIT_TOPICS = {
 # "650 square kilometers of water" measures the water, not the subject of the sentence.
 _MEASURE_OF_OTHER = re.compile(r"^\s+of\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-z]+")
-_NUMBER_WORDS = (
-    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?"
-)
+# Number words and their values ("hundreds of parks" counts at least a hundred).
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "hundred": 100,
+}  # fmt: skip
 # A count: a number, then within the next four words the counted noun ("six international
 # cooperation industrial parks").
 _COUNT = re.compile(
-    rf"(?<![\w.,])(\d{{1,3}}(?:,\d{{3}})+|\d+|{_NUMBER_WORDS})(?=((?:\s+[A-Za-z-]+){{1,4}}))", re.IGNORECASE
+    rf"(?<![\w.,])(\d{{1,3}}(?:,\d{{3}})+|\d+|(?:{'|'.join(_NUMBER_WORDS)})s?)(?=((?:\s+[A-Za-z-]+){{1,4}}))",
+    re.IGNORECASE,
 )
 _SHARE = re.compile(r"^\s*(?:percent|per\s+cent|%)", re.IGNORECASE)
 _COUNT_QUESTION = re.compile(r"\bhow\s+many\b|多少个|几个|几家", re.IGNORECASE)
@@ -76,9 +80,7 @@ def counts(text: str, nouns: set[str]) -> list[Quantity]:
         hit = next((t for w in m.group(2).split() for t in term_set(w) if t in nouns), None)
         if hit:
             raw = m.group(1).lower().replace(",", "")
-            value = (
-                float(raw) if raw.isdigit() else float(_NUMBER_WORDS.split("|").index(raw.rstrip("s?")) + 1)
-            )
+            value = float(raw) if raw.isdigit() else float(_NUMBER_WORDS[raw.removesuffix("s")])
             out.append(Quantity(value, "count of " + hit))
     return out
 
@@ -89,11 +91,6 @@ def measures(question: str) -> tuple[set[str], set[str]]:
     units = {unit for unit, topic in _UNIT_TOPICS.items() if words & topic}
     nouns = set(term_set(question)) if _COUNT_QUESTION.search(question) else set()
     return units, {n for n in nouns if not n[:1].isdigit()}
-
-
-def _values(text: str, unit: str, nouns: set[str]) -> set[float]:
-    found = counts(text, nouns) if unit.startswith("count of ") else quantities(text)
-    return {q.value for q in found if q.unit == unit}
 
 
 def find_conflict(
@@ -114,18 +111,14 @@ def find_conflict(
         return []
     floor = sentences[0].score * min_share
     close = [s for s in sentences if s.score >= floor and s.coverage >= min_coverage]
-    found = [
-        q
-        for s in close
-        for q in quantities(s.text) + counts(s.text, nouns)
-        if q.unit in units or q.unit.startswith("count of ")
-    ]
-    if not found:
+    found = [(s, quantities(s.text) + counts(s.text, nouns)) for s in close]
+    asked = [q for _, qs in found for q in qs if q.unit in units or q.unit.startswith("count of ")]
+    if not asked:
         return []
-    unit = found[0].unit
+    unit = asked[0].unit
     per_doc: dict[str, tuple[ScoredSentence, set[float]]] = {}
-    for s in close:
-        values = _values(s.text, unit, nouns)
+    for s, qs in found:
+        values = {q.value for q in qs if q.unit == unit}
         if values and s.hit.chunk.doc_id not in per_doc:
             per_doc[s.hit.chunk.doc_id] = (s, values)
     if len(per_doc) < 2 or len({v for _, values in per_doc.values() for v in values}) < 2:

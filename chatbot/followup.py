@@ -8,7 +8,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from chatbot.answer_type import MONTHS
+from chatbot.answer_type import MONTH_PATTERN
+from chatbot.clean import WEEKDAYS
 from chatbot.lexical import tokenize
 from chatbot.types import Answer
 
@@ -67,7 +68,7 @@ _NAME = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+[A-Z]\.)?[ \t]+[A-Z][a-z]+\b")
 _INITIAL = re.compile(r"\b[A-Z]\.")
 # Capitalised words that are titles or times, never part of a name ("Deputy Director", "Atlanta Thursday").
 _NOT_NAME = re.compile(
-    rf"\b(?:{MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Deputy|Vice|Director"
+    rf"\b(?:{MONTH_PATTERN}|{'|'.join(d.title() for d in WEEKDAYS)}|Deputy|Vice|Director"
     r"|Chairman|Chairwoman|Chair|President|Minister|Mayor|Secretary|General|Governor|Professor|Head"
     r"|Chief|Officer|Manager|Committee|District|Province|City|Area|Zone|Park|Group|Company)\b"
 )

@@ -84,11 +84,12 @@ class LexicalIndex:
     """BM25 over a fixed list of texts (one index version's chunks), plus term rarity weights."""
 
     def __init__(self, texts: Sequence[str], k1: float, b: float) -> None:
-        self.tokens = [tokenize(t) for t in texts]
-        self.term_sets = [frozenset(t) for t in self.tokens]
+        tokens = [tokenize(t) for t in texts]
+        self.size = len(texts)
+        self.term_sets = [frozenset(t) for t in tokens]  # per text, as term_set(text) would give
         self.bm25 = bm25s.BM25(k1=k1, b=b)
         # bm25s needs at least one token per text; an empty chunk gets a placeholder.
-        self.bm25.index([t or ["\u2400"] for t in self.tokens], show_progress=False)
+        self.bm25.index([t or ["\u2400"] for t in tokens], show_progress=False)
         df = Counter(term for terms in self.term_sets for term in terms)
         n = max(1, len(texts))
         self._df = df
@@ -108,7 +109,7 @@ class LexicalIndex:
         """Return the BM25 score of every text for the query terms (0 where none match)."""
         known = [t for t in dict.fromkeys(query_terms) if t in self._df]
         if not known:
-            return np.zeros(len(self.tokens), dtype=np.float32)
+            return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
 
 

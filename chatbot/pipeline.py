@@ -23,14 +23,13 @@ from chatbot.lexical import is_mostly_chinese
 from chatbot.rerank import (
     SentenceScorer,
     SentenceVectors,
-    is_statement,
     question_focus,
     question_numbers,
     question_terms,
     rerank,
+    statements,
 )
 from chatbot.retrieve import AidsCache, Retriever, make_retriever
-from chatbot.sentences import split_sentences
 from chatbot.settings import Settings
 from chatbot.store import LoadedIndex, current_version, load_index
 from chatbot.types import Answer
@@ -164,12 +163,8 @@ class Chatbot:
         index = self.index()
         if len(index.chunks) > self.settings.prewarm_max_passages:
             return 0
-        sentences = [
-            s.text
-            for chunk in index.chunks
-            for s in split_sentences(chunk.text)
-            if is_statement(s.text, self.settings.min_sentence_words)  # the only ones ever scored
-        ]
+        min_words = self.settings.min_sentence_words
+        sentences = [s.text for chunk in index.chunks for s, _ in statements(chunk.text, min_words)]
         self.scorer.vectors.get(sentences)
         # Then the Chinese index's, with e5 (about 22 sentences/s on one core; 134 in the bundled corpus).
         chinese = self._built_chinese()

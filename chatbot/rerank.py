@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -60,12 +61,12 @@ class ScoredSentence:
 
     `start`/`end` are offsets inside the passage; `coverage` is the rarity-weighted share of the
     question's terms found in the sentence, `context` the same share in the whole passage;
-    `typed` says whether the sentence holds the kind of answer asked for (a date for "when"),
-    `untyped` whether a kind was asked for and the sentence lacks it, `numbers_missing`
-    whether a number of the question (a year, say) is absent from the passage and its date, and
-    `focus_missing` the rarity-weighted share of what the question asks about ("the unemployment
-    rate") that the passage does not name. `lead_start` is where the sentence before begins when
-    this one opens by pointing back at it ("It is also …"), so that both are quoted together.
+    `untyped` says whether a kind of answer was asked for (a date for "when") and the sentence
+    lacks it, `numbers_missing` whether a number of the question (a year, say) is absent from the
+    passage and its date, and `focus_missing` the rarity-weighted share of what the question asks
+    about ("the unemployment rate") that the passage does not name. `lead_start` is where the
+    sentence before begins when this one opens by pointing back at it ("It is also …"), so that
+    both are quoted together.
     """
 
     hit: Hit
@@ -73,10 +74,8 @@ class ScoredSentence:
     start: int
     end: int
     cosine: float
-    passage_cosine: float
     coverage: float
     context: float
-    typed: bool
     untyped: bool
     numbers_missing: bool
     focus_missing: float
@@ -91,6 +90,21 @@ def is_statement(text: str, min_words: int) -> bool:
     their own yet often share the question's words, so they are never quoted.
     """
     return len(text.split()) >= min_words and text.rstrip("\"”’)").endswith((".", "!", "?", "。", "！", "？"))
+
+
+@lru_cache(maxsize=16_384)
+def statements(text: str, min_words: int) -> tuple[tuple[Sentence, Sentence | None], ...]:
+    """Return the sentences of passage `text` that may be quoted (see is_statement), each with the
+    one before it when it opens by pointing back at it ("It is …"), else None.
+
+    Remembered, since passages recur across questions.
+    """
+    sentences = split_sentences(text)
+    return tuple(
+        (sent, sentences[i - 1] if i and refers_back(sent.text) else None)
+        for i, sent in enumerate(sentences)
+        if is_statement(sent.text, min_words)
+    )
 
 
 def question_numbers(question: str) -> frozenset[str]:
@@ -129,10 +143,10 @@ class SentenceScorer:
         query: Vectors,
         hits: list[Hit],
         aids: IndexAids,
-        kind: AnswerType | None = None,
-        numbers: frozenset[str] = frozenset(),
-        focus: dict[str, float] | None = None,
-        question: str = "",
+        kind: AnswerType | None,
+        numbers: frozenset[str],
+        focus: dict[str, float],
+        question: str,
     ) -> list[ScoredSentence]:
         """Return every sentence of `hits` scored for the question, best first.
 
@@ -144,22 +158,20 @@ class SentenceScorer:
         spans = [
             (hit, sent, lead)
             for hit in hits
-            for sent, lead in _with_leads(split_sentences(hit.chunk.text))
-            if is_statement(sent.text, s.min_sentence_words)
+            for sent, lead in statements(hit.chunk.text, s.min_sentence_words)
         ]
         if not spans:
             return []
         sims = self.vectors.get([sent.text for _, sent, _ in spans]) @ q
-        passage_cos = {
-            hit.chunk.chunk_id: float(aids.vectors[aids.row[hit.chunk.chunk_id]] @ q)
-            if hit.chunk.chunk_id in aids.row
-            else 0.0
-            for hit in hits
-        }
-        context = {hit.chunk.chunk_id: coverage(terms, term_set(hit.chunk.text)) for hit in hits}
+        rows = {hit.chunk.chunk_id: aids.row[hit.chunk.chunk_id] for hit in hits}
+        passage_cos = {cid: float(aids.vectors[row] @ q) for cid, row in rows.items()}
+        passage_terms = {cid: aids.lexical.term_sets[row] for cid, row in rows.items()}
+        context = {cid: coverage(terms, words) for cid, words in passage_terms.items()}
         # A year the question names may be the source's date rather than a word of the passage.
         missing = {
-            hit.chunk.chunk_id: bool(numbers - term_set(hit.chunk.text) - term_set(hit.chunk.date or ""))
+            hit.chunk.chunk_id: bool(
+                numbers - passage_terms[hit.chunk.chunk_id] - term_set(hit.chunk.date or "")
+            )
             for hit in hits
         }
         # Measured on dev.jsonl: the passage separates answerable from unanswerable questions better
@@ -193,10 +205,8 @@ class SentenceScorer:
                     sent.start,
                     sent.end,
                     cosine=float(sim),
-                    passage_cosine=passage_cos[cid],
                     coverage=cov,
                     context=context[cid],
-                    typed=typed,
                     untyped=kind is not None and not typed,
                     numbers_missing=missing[cid],
                     focus_missing=unnamed[cid],
@@ -205,13 +215,6 @@ class SentenceScorer:
                 )
             )
         return sorted(out, key=lambda c: c.score, reverse=True)
-
-
-def _with_leads(sentences: list[Sentence]) -> list[tuple[Sentence, Sentence | None]]:
-    """Return each sentence with the one before it when it opens by pointing back at it, else None."""
-    return [
-        (sent, sentences[i - 1] if i and refers_back(sent.text) else None) for i, sent in enumerate(sentences)
-    ]
 
 
 def rerank(hits: list[Hit], sentences: list[ScoredSentence], k: int, lead: int | None = None) -> list[Hit]:

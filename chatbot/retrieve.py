@@ -74,8 +74,9 @@ class BM25Retriever:
     def ranked(self, question: str, index: LoadedIndex) -> list[tuple[int, float]]:
         """Return (row, BM25 score) for every chunk with a positive score, best first."""
         scores = self.aids.get(index).lexical.scores(tokenize(question))
-        order = np.argsort(-scores, kind="stable")
-        return [(int(r), float(scores[r])) for r in order if scores[r] > 0]
+        rows = np.flatnonzero(scores > 0)
+        rows = rows[np.argsort(-scores[rows], kind="stable")]
+        return [(int(r), float(scores[r])) for r in rows]
 
     def retrieve(self, question: str, query: Vectors, index: LoadedIndex, k: int) -> list[Hit]:
         """Return the `k` chunks with the highest BM25 score."""

@@ -86,8 +86,8 @@ def _scored(text: str, score: float, passage: str | None = None, lead_start: int
     chunk = Chunk("d.txt#0", "d.txt", "A title", None, passage, 0, len(passage), "h")
     start = passage.index(text)
     return ScoredSentence(
-        Hit(chunk, 1.0, 1), text, start, start + len(text), cosine=-0.5, passage_cosine=0.0,
-        coverage=1.0, context=1.0, typed=False, untyped=False, numbers_missing=False,
+        Hit(chunk, 1.0, 1), text, start, start + len(text), cosine=-0.5,
+        coverage=1.0, context=1.0, untyped=False, numbers_missing=False,
         focus_missing=0.0, score=score, lead_start=lead_start,
     )  # fmt: skip
 
@@ -127,6 +127,20 @@ def test_quantities_are_read_with_canonical_units():
     assert [q.value for q in counts("three zones and four industrial parks", {"park"})] == [4.0]
     # A share of something is not a count of it.
     assert counts("home to 50 percent of Fortune Global 500 companies", {"fortun"}) == []
+
+
+def test_number_words_count_by_their_value():
+    assert [q.value for q in counts("twenty parks", {"park"})] == [20.0]
+    assert [q.value for q in counts("hundreds of industrial parks", {"park"})] == [100.0]
+
+
+def test_a_count_question_over_number_words_is_answered():
+    from chatbot.answer import compose_answer
+    from chatbot.settings import Settings
+
+    sentence = _scored("The city is home to hundreds of industrial parks.", 1.0)
+    answer = compose_answer("How many industrial parks are there?", [sentence], [], Settings(), "v1")
+    assert "hundreds of industrial parks" in answer.text
 
 
 def test_every_sentence_is_cited_and_markers_stay_within_the_sources(bundled_bot):

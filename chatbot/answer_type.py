@@ -60,9 +60,17 @@ _HAS = {
 }
 
 
+# "Who is Jun Lin?" names the person and asks what they are: a description, not a name.
+_WHO_IS_NAMED = re.compile(
+    r"\b(?i:who\s+(?:is|was))\s+(?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*(?<!['’]s)\s*(?:\?|,|$|\band\b)"
+)
+
+
 def expected_type(question: str) -> AnswerType | None:
     """Return the kind of answer `question` asks for, or None when it asks for no particular kind."""
     for kind, pattern in _ASKS.items():
+        if kind == "person" and _WHO_IS_NAMED.search(question):
+            continue
         if pattern.search(question):
             return kind  # type: ignore[return-value]
     return None

@@ -121,7 +121,9 @@ def judge(q: Question, answer: Answer, seconds: float, relevant_total: int) -> V
         relevant=tuple(is_relevant(h.chunk, q) for h in answer.hits),
         relevant_total=relevant_total,
         key_in_answer=bool(q.keys) and contains_key(answer.text, q.keys),
-        citation_supported=bool(q.keys) and any(contains_key(c.text, q.keys) for c in answer.citations),
+        # The citation shows its source's date, which an answer's date note quotes ("dated 2018-08-03").
+        citation_supported=bool(q.keys)
+        and any(contains_key(f"{c.text} {c.date or ''}", q.keys) for c in answer.citations),
         precise_citations=precise,
         citations=total,
         abstained=answer.abstained,

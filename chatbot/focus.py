@@ -9,26 +9,51 @@ AUXILIARIES = r"(?:does|do|did|is|are|was|were|has|have|had|will|can|could|would
 # The thing a question asks about ("the unemployment rate" in "What is the unemployment rate in X?",
 # "working days" in "How many working days does it take …"): an answer must name it. Only these
 # two shapes are used; "Which sectors …" names a category whose answer lists members instead.
+# The phrase ends at a preposition, a clause, or a second question joined by "and" ("Who is Jun
+# Lin and what was her role?" asks about Jun Lin).
 _FOCUS = (
     re.compile(
-        rf"^\s*(?:what|which|who)\s+{_COPULA}\s+(?:the\s+|an?\s+)?(?:[\w-]+(?:'s|’s)\s+)*(?P<focus>[^,?()]+?)"
+        rf"^\s*(?:what|which|who)\s+{_COPULA}\s+(?P<article>the\s+|an?\s+)?(?:[\w-]+(?:'s|’s)\s+)*(?P<focus>[^,?()]+?)"
         r"(?=\s*(?:\(|,|\?|$|\b(?:of|in|for|at|on|from|to|with|by|that|who|which|between|under|per"
-        r"|compared|than|like|versus|vs)\b))",
+        r"|compared|than|like|versus|vs|worth|and\s+(?:what|which|who|how|when|where|why))\b))",
         re.IGNORECASE,
     ),
     re.compile(rf"^\s*how\s+many\s+(?P<focus>[^,?]+?)\s+{AUXILIARIES}\b", re.IGNORECASE),
 )
-# A title with one of these before it is another post: a deputy director is not the director.
-_QUALIFIED = re.compile(r"\b(deputy|vice|former|acting|assistant|honorary)[\s-]+[\w-]+", re.IGNORECASE)
+# "Which was founded earlier": a passive verb after the copula, not a thing asked about (but
+# "the expected output" is one).
+_VERB_PHRASE = re.compile(r"^[a-z]+(?:ed|en)\b")
+# Shell nouns (Schmid 2000): words that stand for an idea the sentence spells out in its own words
+# ("the state of relations" → "a tense time"; "ambitions" → "plans to develop"), so an answer
+# rarely repeats them. A focus headed by one names nothing the passage must contain.
+_SHELL_NOUNS = frozenset(
+    (
+        "aim", "aims", "ambition", "ambitions", "approach", "approaches", "attitude", "attitudes",
+        "challenge", "challenges", "focus", "goal", "goals", "idea", "ideas", "importance", "intention",
+        "intentions", "nature", "orientation", "plan", "plans", "position", "purpose", "reason",
+        "reasons", "role", "roles", "significance", "situation", "state", "status", "strategy",
+        "strategies", "vision", "view", "views",
+    )
+)
 
 
 def focus_phrase(question: str) -> str:
-    """Return the words naming what `question` asks about, or "" when its shape is not recognised."""
+    """Return the words naming what `question` asks about, or "" when its shape is not recognised
+    or what it asks about is a verb or a shell noun (see _SHELL_NOUNS)."""
     for pattern in _FOCUS:
         m = pattern.search(question)
         if m:
-            return m.group("focus")
+            focus = m.group("focus").strip()
+            words = focus.lower().split()
+            passive = m.groupdict().get("article") is None and _VERB_PHRASE.match(focus)
+            if not words or passive or words[-1] in _SHELL_NOUNS:
+                return ""
+            return focus
     return ""
+
+
+# A title with one of these before it is another post: a deputy director is not the director.
+_QUALIFIED = re.compile(r"\b(deputy|vice|former|acting|assistant|honorary)[\s-]+[\w-]+", re.IGNORECASE)
 
 
 def unqualified(sentence: str, question: str) -> str:

@@ -23,6 +23,11 @@ def _markers(text: str) -> set[int]:
         ("How many projects were signed?", "number"),
         ("What share of foreign trade does it account for?", "number"),
         ("Who spoke at the Berlin venue?", "person"),
+        ("Who is the director of the committee?", "person"),
+        ("Who is Liangjiang's Party secretary?", "person"),
+        # Naming the person asks what they are, not who.
+        ("Who is Jun Lin?", None),
+        ("Who was Tang Zongwei and what did he say?", None),
         ("两江新区是哪一年设立的？", "date"),
         ("Which rivers meet at Chongqing?", None),
         ("How much does industrial electricity cost per kilowatt-hour?", "money"),

@@ -7,6 +7,7 @@ import math
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 from pydantic import ValidationError
@@ -279,3 +280,14 @@ def test_chatbot_eval_refuses_a_missing_question_set(tmp_path):
     )
     assert done.returncode == 2
     assert "No question set at" in done.stderr
+
+
+def test_a_citation_supports_a_year_by_its_date():
+    # The answer's date note quotes the citation's date, which the citation shows beside its passage.
+    q = Question(id="1", question="In what year was the visit?", keys=["2018"])
+    visit = Chunk("d.txt:0", "d.txt", "Visit", "2018-08-03", "They visited Atlanta Thursday.", 0, 30, "h")
+    answer = _answer("They visited Atlanta Thursday. [1] (source 1 dated 2018-08-03)", [visit], [visit])
+    assert judge(q, answer, 0.1, 1).citation_supported
+    undated = replace(visit, date=None)
+    answer = _answer("They visited Atlanta Thursday. [1]", [undated], [undated])
+    assert not judge(q, answer, 0.1, 1).citation_supported

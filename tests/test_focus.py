@@ -17,6 +17,17 @@ from chatbot.focus import focus_phrase, unqualified
         ("How many working days does it take to register a company?", "working days"),
         ("Which sectors do Hong Kong investments cover?", ""),
         ("When was the conference held?", ""),
+        ("What is the expected GDP?", "expected GDP"),
+        # A second question joined by "and" is not part of what the first asks about.
+        ("Who is Jun Lin and what was her earlier role in the U.S.?", "Jun Lin"),
+        # "What is X worth?" asks for a sum (the money type), not for X by name.
+        ("What is the online marketplace worth?", "online marketplace"),
+        # A passive verb, not a thing: "founded earlier".
+        ("Which was founded earlier, Zhubajie or Cloud Walk?", ""),
+        # Shell nouns stand for what the answer spells out in other words.
+        ("What are Liangjiang's ambitions for the high-end service sector?", ""),
+        ("What was the state of U.S.-China economic relations at the time?", ""),
+        ("What is Liangjiang's strategic orientation compared with coastal zones?", ""),
     ],
 )
 def test_what_a_question_asks_about_is_found(question, focus):

@@ -7,11 +7,15 @@ from collections.abc import Callable
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from chatbot.types import Chunk, Document
+from chatbot.types import Chunk, ChunkBoundaries, Document
 
 # Paragraphs first, then sentences, then clauses: a chunk breaks mid-sentence only when a single
-# sentence is longer than the chunk size.
-SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
+# sentence is longer than the chunk size. "words" (for comparison) fills each chunk up to the
+# size and cuts at the last space, wherever paragraphs and sentences end.
+SEPARATORS: dict[ChunkBoundaries, list[str]] = {
+    "sentences": ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""],
+    "words": [" ", ""],
+}
 
 
 def text_hash(text: str) -> str:
@@ -20,11 +24,14 @@ def text_hash(text: str) -> str:
 
 
 def make_splitter(
-    count_tokens: Callable[[str], int], chunk_tokens: int, overlap_tokens: int
+    count_tokens: Callable[[str], int],
+    chunk_tokens: int,
+    overlap_tokens: int,
+    boundaries: ChunkBoundaries = "sentences",
 ) -> RecursiveCharacterTextSplitter:
-    """Return a splitter whose chunks are at most `chunk_tokens` word pieces long."""
+    """Return a splitter whose chunks are at most `chunk_tokens` word pieces long, cut at `boundaries`."""
     return RecursiveCharacterTextSplitter(
-        separators=SEPARATORS,
+        separators=SEPARATORS[boundaries],
         keep_separator="end",
         chunk_size=chunk_tokens,
         chunk_overlap=min(overlap_tokens, chunk_tokens // 2),

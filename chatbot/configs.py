@@ -33,7 +33,7 @@ def _configs(*configs: EvalConfig) -> Mapping[str, EvalConfig]:
     return MappingProxyType({c.name: c for c in configs})
 
 
-# Chunk variants keep the default overlap (24 pieces), so only the size changes between them.
+# Each chunk variant changes one chunking setting (size, overlap or where passages are cut).
 CONFIGS: Mapping[str, EvalConfig] = _configs(
     EvalConfig("default", "the running settings, unchanged"),
     EvalConfig("dense", "FAISS cosine search only, no reranking", {"retrieval": "dense", "rerank": False}),
@@ -43,6 +43,9 @@ CONFIGS: Mapping[str, EvalConfig] = _configs(
     EvalConfig("hybrid+rerank", "hybrid retrieval, then reranking", {"retrieval": "hybrid", "rerank": True}),
     EvalConfig("chunks-64", "passages of 64 word pieces (own index)", {"chunk_tokens": 64}),
     EvalConfig("chunks-200", "passages of 200 word pieces (own index)", {"chunk_tokens": 200}),
+    EvalConfig("overlap-0", "passages that do not overlap (own index)", {"chunk_overlap_tokens": 0}),
+    EvalConfig("overlap-48", "passages overlapping by 48 pieces (own index)", {"chunk_overlap_tokens": 48}),
+    EvalConfig("word-cuts", "passages filled to the size, cut at any space", {"chunk_boundaries": "words"}),
     EvalConfig("e5", "the e5 embedding model (own index)", {"embedder": "e5"}),
 )
 

@@ -119,6 +119,7 @@ def index_spec(settings: Settings, encoder: Encoder) -> IndexSpec:
         dim=encoder.dim,
         chunk_tokens=settings.chunk_tokens,
         chunk_overlap_tokens=settings.chunk_overlap_tokens,
+        chunk_boundaries=settings.chunk_boundaries,
     )
 
 
@@ -273,7 +274,9 @@ def _build_locked(
     # with an up-to-date index never need (measured with python -X importtime).
     from chatbot.chunking import chunk_document, make_splitter
 
-    splitter = make_splitter(encoder.count_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens)
+    splitter = make_splitter(
+        encoder.count_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens, settings.chunk_boundaries
+    )
     chunks: list[Chunk] = []
     records: dict[str, DocRecord] = {}
     docs: tuple[Document, ...] = scan.documents

@@ -13,6 +13,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from chatbot.types import ChunkBoundaries
+
 
 class Settings(BaseSettings):
     """Every tunable of the product. Values marked "measured" come from `chatbot eval` runs."""
@@ -47,6 +49,9 @@ class Settings(BaseSettings):
     # pieces (254 of text after [CLS]/[SEP]); measured: 128/24 beat 64 and 200 on dev hit@1.
     chunk_tokens: int = Field(128, ge=16, le=254)
     chunk_overlap_tokens: int = Field(24, ge=0)
+    # Where a chunk may end: at a paragraph, sentence or clause end ("sentences"), or at whichever
+    # space fills it to the size ("words"). Measured on dev.jsonl: see the README.
+    chunk_boundaries: ChunkBoundaries = "sentences"
 
     # Retrieval: dense (FAISS), bm25 (lexical) or hybrid (the two fused by reciprocal rank).
     retrieval: Literal["dense", "bm25", "hybrid"] = "hybrid"

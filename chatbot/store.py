@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from chatbot.durable import fsync_dir, replace, write_file
 from chatbot.embedding import Vectors
-from chatbot.types import Chunk
+from chatbot.types import Chunk, ChunkBoundaries
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +48,14 @@ class IndexSpec(BaseModel, frozen=True):
     dim: int
     chunk_tokens: int
     chunk_overlap_tokens: int
+    # Defaulted so that manifests written before the setting existed still match their settings.
+    chunk_boundaries: ChunkBoundaries = "sentences"
 
     def describe(self) -> str:
         """Return a one-line human description."""
         return (
             f"model {self.model_id} ({self.dim}-d), chunks of {self.chunk_tokens} tokens "
-            f"with {self.chunk_overlap_tokens} overlap"
+            f"with {self.chunk_overlap_tokens} overlap, cut at {self.chunk_boundaries[:-1]} ends"
         )
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
+
+# Where chunks may be cut (settings.chunk_boundaries).
+ChunkBoundaries = Literal["sentences", "words"]
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,10 @@ def test_chunks_end_at_sentence_boundaries(encoder):
     chunks = chunk_document(doc, make_splitter(encoder.count_tokens, 64, 8))
     assert len(chunks) > 3
     assert all(c.text.endswith(".") for c in chunks)
+    # The comparison setting cuts at any space instead, so some chunk ends mid-sentence.
+    chunks = chunk_document(doc, make_splitter(encoder.count_tokens, 64, 8, "words"))
+    assert not all(c.text.endswith(".") for c in chunks)
+    assert all(encoder.count_tokens(c.text) <= 64 and doc.text[c.start : c.end] == c.text for c in chunks)
 
 
 def test_model_limit_is_respected_by_default(encoder):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from filelock import FileLock
@@ -200,3 +202,20 @@ def test_second_build_is_refused_while_one_runs(copy_of_bundled, encoder, capsys
         assert main(["index", "--corpus", str(settings.corpus), "--index", str(settings.index)]) == 2
         assert "wait for it to finish" in capsys.readouterr().err
     assert Chatbot(settings, encoder).build(progress=False).version == current_version(settings.index)
+
+
+def test_an_index_from_before_the_chunk_boundaries_setting_stays_valid(make_settings, capsys):
+    # Manifests written before `chunk_boundaries` existed lack it: they were cut at sentences.
+    settings = make_settings(copy_corpus=False)
+    (settings.corpus / "joint.txt").write_text(JOINT_DOC, encoding="utf-8")
+    folders = ["--corpus", str(settings.corpus), "--index", str(settings.index), "--quiet"]
+    assert main(["index", *folders]) == 0
+    version = current_version(settings.index)
+    path = settings.index / VERSIONS / str(version) / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    del manifest["spec"]["chunk_boundaries"]
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["index", "--corpus", str(settings.corpus), "--index", str(settings.index)]) == 0
+    assert "Index is up to date" in capsys.readouterr().out
+    assert current_version(settings.index) == version

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from chatbot.clean import MONTHS, WEEKDAYS
 from chatbot.conflicts import find_conflict
+from chatbot.introductions import introduce
 from chatbot.lexical import is_mostly_chinese
 from chatbot.rerank import ScoredSentence
 from chatbot.settings import Settings
@@ -167,7 +168,7 @@ def compose_answer(
         parts, note, citations = _cite(_newest_first(conflict), with_dates=True)
         text = " ".join(parts) + f" The sources differ: {note}."
         return Answer(question, text, False, citations, index_version, tuple(hits))
-    parts, note, citations = _cite(_pick(sentences, settings))
+    parts, note, citations = _cite(introduce(_pick(sentences, settings), sentences))
     return Answer(question, _with_note(" ".join(parts), note), False, citations, index_version, tuple(hits))
 
 

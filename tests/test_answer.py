@@ -8,6 +8,7 @@ import pytest
 
 from chatbot.answer_type import asks_for_list, expected_type, has_list, has_type
 from chatbot.conflicts import counts, quantities
+from chatbot.introductions import titled_surnames
 from chatbot.metrics import contains_key
 
 
@@ -217,3 +218,19 @@ def test_every_retrieval_configuration_answers(bundled_bot, mode, rerank):
     answer = bot.ask("What was Liangjiang New Area's GDP in 2020?")
     assert contains_key(answer.text, ["367.5 billion"])
     assert len(answer.hits) == settings.top_k
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surnames"),
+    [
+        ("“They can move easier,” said Ms. Lin, who helped organize the delegation.", ["Lin"]),
+        ("She said a leader like Mr. Tang and five other officials came.", ["Tang"]),
+        ("Dr. Wu met Prof. Zhang and Dr. Wu again.", ["Wu", "Zhang"]),
+        # Named in full in the same sentence, in either order: nothing to introduce.
+        ("Jun Lin, or Ms. Lin as colleagues say, spoke.", []),
+        ("Tang Zongwei spoke; Mr. Tang said more.", []),
+        ("Nobody with a title here, said Lin.", []),
+    ],
+)
+def test_people_named_only_by_title_are_found(sentence, surnames):
+    assert titled_surnames(sentence) == surnames

@@ -78,3 +78,17 @@ def test_bad_files_do_not_stop_the_build(make_settings, encoder):
     assert {s.doc_id for s in report.plan.scan.skipped} == {"broken.txt", "empty.txt"}
     answer = Chatbot(settings, encoder).ask("What was Liangjiang New Area's GDP in 2020?")
     assert contains_key(answer.text, ["367.5 billion"])
+
+
+def test_a_person_named_by_title_is_introduced_by_full_name(bundled_bot):
+    # The article names her "Jun Lin" once, then "Ms. Lin"; the answer quotes the "Ms. Lin"
+    # sentence, so the one giving her full name follows it, quoted and cited like any other.
+    answer = bundled_bot.ask("Who helped organize the Liangjiang delegation's visit to Atlanta?")
+    assert not answer.abstained
+    assert answer.text.index("said Ms. Lin") < answer.text.index("Jun Lin, a Chongqing native")
+    assert answer.text.count("Jun Lin, a Chongqing native") == 1
+    intro = [c for c in answer.citations if "Jun Lin" in c.text[c.highlight[0] : c.highlight[1]]]
+    assert intro and f"[{intro[0].n}]" in answer.text.split("Jun Lin, a Chongqing native", 1)[1][:200]
+    # A question whose answer names the person in full gets nothing added.
+    named = bundled_bot.ask("Who laid out the Liangjiang vision at the Atlanta luncheon?")
+    assert "Tang Zongwei" in named.text and named.text.count("Tang Zongwei") == 1

@@ -55,8 +55,13 @@ _HAS = {
         r"|hundreds?|thousands?|millions?|billions?|trillions?|half|third|quarter|dozens?)\b",
         re.IGNORECASE,
     ),
-    # Two capitalised words in a row that do not start the sentence: a name, most of the time.
-    "person": re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+\b"),
+    # Two capitalised words in a row that do not start the sentence: a name, most of the time; at
+    # the start only when a comma follows them ("Tang Zongwei, deputy director of …"), as the first
+    # words are capitalised anyway ("Liangjiang New Area is …").
+    "person": re.compile(
+        r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+\b"
+        r"|^[\"“]?[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+(?=,)"
+    ),
 }
 
 

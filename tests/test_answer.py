@@ -48,6 +48,9 @@ def test_sentences_are_checked_for_the_kind_asked_for():
     assert has_type("The joint conference was held on Feb 28.", "date")
     assert has_type("Twenty manufacturing projects were signed.", "number")
     assert has_type("The speech was given by Michael Schumann.", "person")
+    # At the start of a sentence only with an apposition after it: first words are capitalised anyway.
+    assert has_type("Tang Zongwei, deputy director of the committee, spoke.", "person")
+    assert not has_type("Hankook Tires runs a plant in the zone.", "person")
     assert not has_type("The conference set up a smaller venue.", "date")
     assert not has_type("Anything at all.", None)
     assert has_type("The projects will receive 5.2 billion yuan.", "money")

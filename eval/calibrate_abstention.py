@@ -1,12 +1,14 @@
 """Fit the abstention weights (settings.abstain_*) by logistic regression on a question set.
 
-Usage: python eval/calibrate_abstention.py [eval/questions/dev.jsonl] [--max-false 0.05]
+Usage: python eval/calibrate_abstention.py [QUESTIONS.jsonl ...] [--max-false 0.05] [--check HELD_OUT.jsonl]
 
 Answers every question with the running settings, takes the features of the best sentence (the one
 `answer.confidence` judges), fits answerable-vs-unanswerable with class-balanced logistic
 regression, and prints the weights scaled so that the passage's term coverage ("context") weighs
 1, with abstention and false-abstention rates in-sample, leave-one-out and over random split
 halves. The threshold printed is the highest with false abstention <= --max-false in-sample.
+Several question files are fitted together (default: dev.jsonl); `--check` scores a held-out file
+with the fitted weights and threshold, without fitting on it.
 Offline only: scikit-learn is a development tool here, never imported by the chatbot.
 """
 
@@ -39,8 +41,8 @@ FEATURES = (
 )
 
 
-def collect(path: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Return the best-sentence features, answerable flags and ids of the questions in `path`."""
+def collect(paths: list[Path]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Return the best-sentence features, answerable flags and ids of the questions in `paths`."""
     seen: list[ScoredSentence | None] = []
     compose = pipeline.compose_answer
 
@@ -51,7 +53,7 @@ def collect(path: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
     pipeline.compose_answer = spy
     bot = pipeline.Chatbot(load_settings())
     rows, answerable, ids = [], [], []
-    for q in load_questions(path):
+    for q in [q for path in paths for q in load_questions(path)]:
         seen.clear()
         bot.ask(q.question, q.history)
         best = seen[-1] if seen else None  # a follow-up may answer its history first
@@ -75,9 +77,10 @@ def rates(scores: np.ndarray, y: np.ndarray, threshold: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("questions", nargs="?", type=Path, default=Path("eval/questions/dev.jsonl"))
+    parser.add_argument("questions", nargs="*", type=Path, default=[Path("eval/questions/dev.jsonl")])
     parser.add_argument("--max-false", type=float, default=0.05)
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument("--check", type=Path, help="a held-out question file to score, not fitted on")
     args = parser.parse_args()
     x, y, ids = collect(args.questions)
     model = fit(x, y, args.c)
@@ -110,6 +113,12 @@ def main() -> None:
           f"± {h[:, 0].std():.3f}, false abstention {h[:, 1].mean():.3f} ± {h[:, 1].std():.3f}")
     wrong = [i for i, s, a in zip(ids, insample, y, strict=True) if (s < best) == a]
     print("misjudged in-sample:", " ".join(wrong))
+    if args.check:
+        hx, hy, hids = collect([args.check])
+        scores = hx @ (coef / scale)
+        print(f"held out ({args.check.name}, {len(hy)} questions) at {best:.3f}: {rates(scores, hy, best)}")
+        wrong = [i for i, s, a in zip(hids, scores, hy, strict=True) if (s < best) == a]
+        print("misjudged held out:", " ".join(wrong))
 
 
 if __name__ == "__main__":

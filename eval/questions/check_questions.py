@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Validate the evaluation question sets (dev.jsonl, zh.jsonl, test.jsonl) against the corpus.
+"""Validate the evaluation question sets (dev, zh, test and calib .jsonl) against the corpus.
 
 Usage: python3 check_questions.py [CORPUS_DIR]
 
@@ -23,6 +23,7 @@ SETS = {
                               "conflict": 1, "cross-doc": 1, "comparison": 1}),
     "zh.jsonl": ("zh", 20, {"unanswerable": 5}),
     "test.jsonl": ("test", 50, {"follow-up": 5, "paraphrase": 6, "unanswerable": 12}),
+    "calib.jsonl": ("calib", 60, {"follow-up": 4, "paraphrase": 6, "unanswerable": 30}),
 }
 
 

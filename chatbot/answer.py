@@ -44,15 +44,9 @@ def confidence(best: ScoredSentence, settings: Settings) -> float:
     )
 
 
-def _span(c: ScoredSentence) -> tuple[int, int]:
-    """Return the [start, end) of what is quoted for `c` in its passage: the sentence, with the one
-    before it when it opens by pointing back at it."""
-    return (c.start if c.lead_start is None else c.lead_start), c.end
-
-
 def _quote(c: ScoredSentence) -> str:
     """Return the text quoted for `c`, on one line: a lead may end a paragraph before the sentence."""
-    a, b = _span(c)
+    a, b = c.quoted_span
     return c.text if a == c.start else " ".join(c.hit.chunk.text[a:b].split())
 
 
@@ -73,9 +67,9 @@ def _pick(sentences: Sequence[ScoredSentence], settings: Settings) -> list[Score
         # The same sentence reached through an overlapping chunk, or already quoted as a lead.
         if c.text in seen_text or _overlaps(quoted, c, c.start, c.end):
             continue
-        if _overlaps(quoted, c, *_span(c)):
+        if _overlaps(quoted, c, *c.quoted_span):
             c = replace(c, lead_start=None)  # its lead is already quoted: the sentence alone follows on
-        a, b = _span(c)
+        a, b = c.quoted_span
         quoted.append((c.hit.chunk.doc_id, c.hit.chunk.start + a, c.hit.chunk.start + b))
         seen_text.add(c.text)
         chosen.append(c)
@@ -124,7 +118,7 @@ def _cite(
                     start=chunk.start,
                     end=chunk.end,
                     score=c.score,
-                    highlight=_span(c),
+                    highlight=c.quoted_span,
                 )
             )
         parts.append(f"{_quote(c)} [{numbers[chunk.chunk_id]}]")

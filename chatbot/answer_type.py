@@ -57,17 +57,21 @@ _HAS = {
     ),
     # Two capitalised words in a row that do not start the sentence: a name, most of the time; at
     # the start only when a comma follows them ("Tang Zongwei, deputy director of …"), as the first
-    # words are capitalised anyway ("Liangjiang New Area is …").
+    # words are capitalised anyway ("Liangjiang New Area is …"), and not after an opening time or
+    # place phrase ("In March, …", "On Thursday, …").
     "person": re.compile(
         r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+\b"
-        r"|^[\"“]?[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+(?=,)"
+        rf"|^[\"“]?(?!(?:In|On|At|By|For|From|Since|Until|After|Before|During|Last|This|Next|The|Every)\b)"
+        rf"(?!(?:{MONTH_PATTERN}|{'|'.join(d.title() for d in WEEKDAYS)})\b)"
+        r"[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+(?=,)"
     ),
 }
 
 
-# "Who is Jun Lin?" names the person and asks what they are: a description, not a name.
+# "Who is Jun Lin?" names the person (two capitalised words at least: "Who is CEO?" does not) and
+# asks what they are: a description, not a name.
 _WHO_IS_NAMED = re.compile(
-    r"\b(?i:who\s+(?:is|was))\s+(?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*(?<!['’]s)\s*(?:\?|,|$|\band\b)"
+    r"\b(?i:who\s+(?:is|was))\s+(?:[A-Z][\w.-]*\s+)+[A-Z][\w.-]*(?<!['’]s)\s*(?:\?|,|$|\band\b)"
 )
 
 

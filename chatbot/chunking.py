@@ -11,7 +11,8 @@ from chatbot.types import Chunk, ChunkBoundaries, Document
 
 # Paragraphs first, then sentences, then clauses: a chunk breaks mid-sentence only when a single
 # sentence is longer than the chunk size. "words" (for comparison) fills each chunk up to the
-# size and cuts at the last space, wherever paragraphs and sentences end.
+# size and cuts at the last space (the last character in Chinese text, which has none), wherever
+# paragraphs and sentences end.
 SEPARATORS: dict[ChunkBoundaries, list[str]] = {
     "sentences": ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""],
     "words": [" ", ""],

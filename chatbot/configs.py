@@ -45,7 +45,7 @@ CONFIGS: Mapping[str, EvalConfig] = _configs(
     EvalConfig("chunks-200", "passages of 200 word pieces (own index)", {"chunk_tokens": 200}),
     EvalConfig("overlap-0", "passages that do not overlap (own index)", {"chunk_overlap_tokens": 0}),
     EvalConfig("overlap-48", "passages overlapping by 48 pieces (own index)", {"chunk_overlap_tokens": 48}),
-    EvalConfig("word-cuts", "passages filled to the size, cut at any space", {"chunk_boundaries": "words"}),
+    EvalConfig("word-cuts", "passages cut at any space (own index)", {"chunk_boundaries": "words"}),
     EvalConfig("e5", "the e5 embedding model (own index)", {"embedder": "e5"}),
 )
 

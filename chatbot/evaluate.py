@@ -47,7 +47,7 @@ from chatbot.regression import (
     read_summary,
 )
 from chatbot.settings import Settings
-from chatbot.types import Answer, Hit
+from chatbot.types import Answer, Citation, Hit
 
 if TYPE_CHECKING:
     from chatbot.pipeline import Chatbot
@@ -121,15 +121,21 @@ def judge(q: Question, answer: Answer, seconds: float, relevant_total: int) -> V
         relevant=tuple(is_relevant(h.chunk, q) for h in answer.hits),
         relevant_total=relevant_total,
         key_in_answer=bool(q.keys) and contains_key(answer.text, q.keys),
-        # The citation shows its source's date, which an answer's date note quotes ("dated 2018-08-03").
         citation_supported=bool(q.keys)
-        and any(contains_key(f"{c.text} {c.date or ''}", q.keys) for c in answer.citations),
+        and any(contains_key(_supporting(c, answer.text), q.keys) for c in answer.citations),
         precise_citations=precise,
         citations=total,
         abstained=answer.abstained,
         markers_valid=markers <= set(passages),
         seconds=seconds,
     )
+
+
+def _supporting(c: Citation, answer: str) -> str:
+    """Return what citation `c` shows in support of `answer`: its passage, and its date when the
+    answer's note quotes it ("source 1 dated 2018-08-03"), as for "visited Atlanta Thursday"."""
+    dated = c.date is not None and f"source {c.n} dated {c.date}" in answer
+    return f"{c.text} {c.date}" if dated else c.text
 
 
 def record(q: Question, answer: Answer, v: Verdict) -> dict[str, object]:
@@ -247,7 +253,8 @@ def index_folder(config: Settings, base: Settings, cache: Path) -> Path:
     spec = index_spec(config, make_encoder(config))
     if spec == index_spec(base, make_encoder(base)):
         return base.index
-    digest = hashlib.sha256(spec.model_dump_json().encode()).hexdigest()[:12]
+    # Defaults left out, so that a new spec field with a default keeps existing folders valid.
+    digest = hashlib.sha256(spec.model_dump_json(exclude_defaults=True).encode()).hexdigest()[:12]
     return cache / digest
 
 

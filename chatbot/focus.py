@@ -9,8 +9,9 @@ AUXILIARIES = r"(?:does|do|did|is|are|was|were|has|have|had|will|can|could|would
 # The thing a question asks about ("the unemployment rate" in "What is the unemployment rate in X?",
 # "working days" in "How many working days does it take …"): an answer must name it. Only these
 # two shapes are used; "Which sectors …" names a category whose answer lists members instead.
-# The phrase ends at a preposition, a clause, or a second question joined by "and" ("Who is Jun
-# Lin and what was her role?" asks about Jun Lin).
+# The phrase ends at a preposition, a clause, "worth" ("What is X worth?" asks for a sum, the money
+# answer type, not for X by name), or a second question joined by "and" ("Who is Jun Lin and what
+# was her role?" asks about Jun Lin).
 _FOCUS = (
     re.compile(
         rf"^\s*(?:what|which|who)\s+{_COPULA}\s+(?P<article>the\s+|an?\s+)?(?:[\w-]+(?:'s|’s)\s+)*(?P<focus>[^,?()]+?)"
@@ -20,9 +21,11 @@ _FOCUS = (
     ),
     re.compile(rf"^\s*how\s+many\s+(?P<focus>[^,?]+?)\s+{AUXILIARIES}\b", re.IGNORECASE),
 )
-# "Which was founded earlier": a passive verb after the copula, not a thing asked about (but
-# "the expected output" is one).
-_VERB_PHRASE = re.compile(r"^[a-z]+(?:ed|en)\b")
+# "Which was founded earlier": a passive verb (alone, or with an adverb of time or order) after
+# the copula, not a thing asked about; "listed companies" and "the expected output" are things.
+_VERB_PHRASE = re.compile(
+    r"^[a-z]+ed(?:\s+(?:earlier|first|later|last|before|after|recently|most|least))?$", re.IGNORECASE
+)
 # Shell nouns (Schmid 2000): words that stand for an idea the sentence spells out in its own words
 # ("the state of relations" → "a tense time"; "ambitions" → "plans to develop"), so an answer
 # rarely repeats them. A focus headed by one names nothing the passage must contain.
@@ -45,7 +48,7 @@ def focus_phrase(question: str) -> str:
         if m:
             focus = m.group("focus").strip()
             words = focus.lower().split()
-            passive = m.groupdict().get("article") is None and _VERB_PHRASE.match(focus)
+            passive = pattern is _FOCUS[0] and m.group("article") is None and _VERB_PHRASE.match(focus)
             if not words or passive or words[-1] in _SHELL_NOUNS:
                 return ""
             return focus

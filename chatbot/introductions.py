@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from chatbot.rerank import ScoredSentence
 
-_TITLED = re.compile(r"\b(?:Mr|Ms|Mrs|Miss|Dr|Prof)\.?\s+([A-Z][a-z]+)\b")
+_TITLES = r"(?:Mr|Ms|Mrs|Miss|Dr|Prof)"
+_TITLED = re.compile(rf"\b{_TITLES}\.?\s+([A-Z][a-z]+)\b")
 
 
 def _full_name(surname: str) -> re.Pattern[str]:
-    """Return a pattern for `surname` with a given name, before it (Western order, "Jun Lin") or
-    after it (Chinese order, "Tang Zongwei"), and no title in front."""
+    """Return a pattern for `surname` with a given name before it (Western order, "Jun Lin") or
+    after it (Chinese order, "Tang Zongwei"); a title is not a given name ("Ms Lin")."""
+    s = re.escape(surname)
     return re.compile(
-        rf"(?<!Mr\. )(?<!Ms\. )(?<!Mrs\. )(?<!Dr\. )"
-        rf"\b(?:(?!{surname}\b)[A-Z][a-z]+\s+{surname}|{surname}\s+(?!(?:said|says)\b)[A-Z][a-z]+)\b"
+        rf"\b(?:(?!{_TITLES}\b)(?!{s}\b)[A-Z][a-z]+\s+{s}|{s}\s+(?!(?:said|says)\b)[A-Z][a-z]+)\b"
     )
 
 
@@ -29,29 +31,46 @@ def titled_surnames(text: str) -> list[str]:
     return [s for s in dict.fromkeys(_TITLED.findall(text)) if not _full_name(s).search(text)]
 
 
+def _quoted(c: ScoredSentence) -> tuple[str, int, int]:
+    """Return the document and [start, end) in it of what is quoted for `c`."""
+    a, b = c.quoted_span
+    return c.hit.chunk.doc_id, c.hit.chunk.start + a, c.hit.chunk.start + b
+
+
+def _overlaps(x: ScoredSentence, spans: list[tuple[str, int, int]]) -> bool:
+    """Return whether sentence `x` overlaps one of the quoted `spans` of its document."""
+    a, b = x.hit.chunk.start + x.start, x.hit.chunk.start + x.end
+    return any(d == x.hit.chunk.doc_id and s < b and a < e for d, s, e in spans)
+
+
 def introduce(chosen: Sequence[ScoredSentence], candidates: Sequence[ScoredSentence]) -> list[ScoredSentence]:
     """Return `chosen` with, after each sentence naming someone only by title and surname, the
-    earliest candidate sentence of the same document that gives their full name.
+    earliest candidate sentence of the same document that gives their full name, quoted alone.
 
-    Nothing is added for a person the answer already names in full, or when no candidate (the
-    sentences of the retrieved passages) does.
+    Nothing is added for a person the answer already names in full (in a quoted sentence or its
+    lead), when no candidate (the sentences of the retrieved passages) does, or when that sentence
+    is already quoted. Introductions come on top of `max_answer_sentences`: one per person at most.
     """
+    spans = [_quoted(c) for c in chosen]
+    # The text quoted so far, leads included: a lead may be what names the person in full.
+    quoted = " ".join(c.hit.chunk.text[slice(*c.quoted_span)] for c in chosen)
     out: list[ScoredSentence] = []
-    quoted = " ".join(c.text for c in chosen)
-    texts = {c.text for c in chosen}
     for c in chosen:
         out.append(c)
         for surname in titled_surnames(c.text):
             name = _full_name(surname)
             if name.search(quoted):
                 continue
-            same_doc = [
-                x for x in candidates
-                if x.hit.chunk.doc_id == c.hit.chunk.doc_id and x.text not in texts and name.search(x.text)
+            fresh = [
+                x
+                for x in candidates
+                if x.hit.chunk.doc_id == c.hit.chunk.doc_id
+                and name.search(x.text)
+                and not _overlaps(x, spans)
             ]
-            if same_doc:
-                first = min(same_doc, key=lambda x: x.hit.chunk.start + x.start)
+            if fresh:
+                first = replace(min(fresh, key=lambda x: x.hit.chunk.start + x.start), lead_start=None)
                 out.append(first)
-                texts.add(first.text)
+                spans.append(_quoted(first))
                 quoted += " " + first.text
     return out

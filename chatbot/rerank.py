@@ -82,6 +82,12 @@ class ScoredSentence:
     score: float
     lead_start: int | None = None
 
+    @property
+    def quoted_span(self) -> tuple[int, int]:
+        """Return the [start, end) in the passage of what is quoted for this sentence: the sentence,
+        with the one before it when it opens by pointing back at it."""
+        return (self.start if self.lead_start is None else self.lead_start), self.end
+
 
 def is_statement(text: str, min_words: int) -> bool:
     """Return whether `text` reads as a full sentence, not a headline, label or caption.

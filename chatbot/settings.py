@@ -120,6 +120,7 @@ class Settings(BaseSettings):
     # says what "it" is. Measured on dev.jsonl: citation support 0.906 → 0.915, key-fact unchanged
     # (the same sentences score with the lead's words either way).
     quote_lead_sentence: bool = True
+    # A person quoted by title and surname only is introduced on top of these (introductions.py).
     max_answer_sentences: int = Field(3, ge=1)
     # Sentences scoring below this share of the best sentence's score are left out.
     sentence_keep_ratio: float = Field(0.85, gt=0, le=1)

@@ -41,6 +41,9 @@ CACHE = "embeddings.sqlite"
 KEEP_OLD_VERSIONS = 1
 
 
+_CUT_AT: dict[ChunkBoundaries, str] = {"sentences": "sentence ends", "words": "any space"}
+
+
 class IndexSpec(BaseModel, frozen=True):
     """What an index was built with; a loaded index must match the running settings."""
 
@@ -55,7 +58,7 @@ class IndexSpec(BaseModel, frozen=True):
         """Return a one-line human description."""
         return (
             f"model {self.model_id} ({self.dim}-d), chunks of {self.chunk_tokens} tokens "
-            f"with {self.chunk_overlap_tokens} overlap, cut at {self.chunk_boundaries[:-1]} ends"
+            f"with {self.chunk_overlap_tokens} overlap, cut at {_CUT_AT[self.chunk_boundaries]}"
         )
 
 

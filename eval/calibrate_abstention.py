@@ -82,6 +82,8 @@ def main() -> None:
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     parser.add_argument("--check", type=Path, help="a held-out question file to score, not fitted on")
     args = parser.parse_args()
+    if args.check and args.check.resolve() in {p.resolve() for p in args.questions}:
+        parser.error(f"{args.check} is among the fitted files: a held-out check must not be fitted on")
     x, y, ids = collect(args.questions)
     model = fit(x, y, args.c)
     coef, intercept = model.coef_[0], model.intercept_[0]

@@ -8,7 +8,6 @@ import pytest
 
 from chatbot.answer_type import asks_for_list, expected_type, has_list, has_type
 from chatbot.conflicts import counts, quantities
-from chatbot.introductions import titled_surnames
 from chatbot.metrics import contains_key
 
 
@@ -29,6 +28,7 @@ def _markers(text: str) -> set[int]:
         # Naming the person asks what they are, not who.
         ("Who is Jun Lin?", None),
         ("Who was Tang Zongwei and what did he say?", None),
+        ("Who is CEO?", "person"),
         ("两江新区是哪一年设立的？", "date"),
         ("Which rivers meet at Chongqing?", None),
         ("How much does industrial electricity cost per kilowatt-hour?", "money"),
@@ -51,6 +51,8 @@ def test_sentences_are_checked_for_the_kind_asked_for():
     # At the start of a sentence only with an apposition after it: first words are capitalised anyway.
     assert has_type("Tang Zongwei, deputy director of the committee, spoke.", "person")
     assert not has_type("Hankook Tires runs a plant in the zone.", "person")
+    assert not has_type("In March, the zone signed deals.", "person")
+    assert not has_type("On Thursday, the delegation left.", "person")
     assert not has_type("The conference set up a smaller venue.", "date")
     assert not has_type("Anything at all.", None)
     assert has_type("The projects will receive 5.2 billion yuan.", "money")
@@ -222,18 +224,3 @@ def test_every_retrieval_configuration_answers(bundled_bot, mode, rerank):
     assert contains_key(answer.text, ["367.5 billion"])
     assert len(answer.hits) == settings.top_k
 
-
-@pytest.mark.parametrize(
-    ("sentence", "surnames"),
-    [
-        ("“They can move easier,” said Ms. Lin, who helped organize the delegation.", ["Lin"]),
-        ("She said a leader like Mr. Tang and five other officials came.", ["Tang"]),
-        ("Dr. Wu met Prof. Zhang and Dr. Wu again.", ["Wu", "Zhang"]),
-        # Named in full in the same sentence, in either order: nothing to introduce.
-        ("Jun Lin, or Ms. Lin as colleagues say, spoke.", []),
-        ("Tang Zongwei spoke; Mr. Tang said more.", []),
-        ("Nobody with a title here, said Lin.", []),
-    ],
-)
-def test_people_named_only_by_title_are_found(sentence, surnames):
-    assert titled_surnames(sentence) == surnames

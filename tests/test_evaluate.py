@@ -288,6 +288,9 @@ def test_a_citation_supports_a_year_by_its_date():
     visit = Chunk("d.txt:0", "d.txt", "Visit", "2018-08-03", "They visited Atlanta Thursday.", 0, 30, "h")
     answer = _answer("They visited Atlanta Thursday. [1] (source 1 dated 2018-08-03)", [visit], [visit])
     assert judge(q, answer, 0.1, 1).citation_supported
+    # Only a date the answer quotes counts: the source being from 2018 says nothing otherwise.
+    answer = _answer("They visited Atlanta Thursday. [1]", [visit], [visit])
+    assert not judge(q, answer, 0.1, 1).citation_supported
     undated = replace(visit, date=None)
-    answer = _answer("They visited Atlanta Thursday. [1]", [undated], [undated])
+    answer = _answer("They visited Atlanta Thursday. [1] (source 1 dated undated)", [undated], [undated])
     assert not judge(q, answer, 0.1, 1).citation_supported

@@ -24,6 +24,10 @@ from chatbot.focus import focus_phrase, unqualified
         ("What is the online marketplace worth?", "online marketplace"),
         # A passive verb, not a thing: "founded earlier".
         ("Which was founded earlier, Zhubajie or Cloud Walk?", ""),
+        ("Which was established first?", ""),
+        ("How many listed companies does Chongqing have?", "listed companies"),
+        ("What is green finance in Liangjiang?", "green finance"),
+        ("What is Liangjiang's seed fund?", "seed fund"),
         # Shell nouns stand for what the answer spells out in other words.
         ("What are Liangjiang's ambitions for the high-end service sector?", ""),
         ("What was the state of U.S.-China economic relations at the time?", ""),

@@ -47,6 +47,8 @@ def test_citations_quote_the_document_exactly(bundled_bot):
     [
         "What is the corporate income tax rate for companies in Liangjiang?",
         "What is the minimum wage in Chongqing?",
+        # Its passage names OneSpace's factory but no sum: a money question needs a sum.
+        "How much did OneSpace invest in its Liangjiang factory?",
     ],
 )
 def test_unanswerable_questions_are_abstained(bundled_bot, question):

@@ -102,27 +102,32 @@ def _cite(
     """Return each chosen sentence followed by its [n] marker, the date note (see _date_notes), and
     the citations the markers point to."""
     numbers: dict[str, int] = {}
-    citations: list[Citation] = []
+    first: dict[str, ScoredSentence] = {}  # the first sentence quoted from each passage
+    spans: dict[str, list[tuple[int, int]]] = {}
     parts: list[str] = []
     for c in chosen:
-        chunk = c.hit.chunk
-        if chunk.chunk_id not in numbers:
-            numbers[chunk.chunk_id] = len(numbers) + 1
-            citations.append(
-                Citation(
-                    n=numbers[chunk.chunk_id],
-                    doc_id=chunk.doc_id,
-                    title=chunk.title,
-                    date=chunk.date,
-                    text=chunk.text,
-                    start=chunk.start,
-                    end=chunk.end,
-                    score=c.score,
-                    highlight=c.quoted_span,
-                )
-            )
-        parts.append(f"{_quote(c)} [{numbers[chunk.chunk_id]}]")
-    return parts, _date_notes(chosen, numbers, with_dates), tuple(citations)
+        chunk_id = c.hit.chunk.chunk_id
+        if chunk_id not in numbers:
+            numbers[chunk_id] = len(numbers) + 1
+            first[chunk_id] = c
+        spans.setdefault(chunk_id, []).append(c.quoted_span)
+        parts.append(f"{_quote(c)} [{numbers[chunk_id]}]")
+    citations = tuple(
+        Citation(
+            n=numbers[chunk_id],
+            doc_id=c.hit.chunk.doc_id,
+            title=c.hit.chunk.title,
+            date=c.hit.chunk.date,
+            text=c.hit.chunk.text,
+            start=c.hit.chunk.start,
+            end=c.hit.chunk.end,
+            score=c.score,
+            highlight=c.quoted_span,
+            highlights=tuple(sorted(spans[chunk_id])),
+        )
+        for chunk_id, c in first.items()
+    )
+    return parts, _date_notes(chosen, numbers, with_dates), citations
 
 
 def _newest_first(sentences: list[ScoredSentence]) -> list[ScoredSentence]:

@@ -40,15 +40,16 @@ def escape_html(text: str) -> str:
 
 
 def _passage_html(c: Citation) -> str:
-    """Return the passage with its supporting sentence marked, every character escaped."""
-    a, b = c.highlight
-    return (
-        escape_html(c.text[:a])
-        + '<mark class="support">'
-        + escape_html(c.text[a:b])
-        + "</mark>"
-        + escape_html(c.text[b:])
-    )
+    """Return the passage with every sentence the answer quotes from it marked, all escaped."""
+    out, done = [], 0
+    for a, b in sorted(c.quoted_spans):
+        a = max(a, done)  # overlapping spans are marked once
+        if a >= b:
+            continue
+        out += [escape_html(c.text[done:a]), '<mark class="support">', escape_html(c.text[a:b]), "</mark>"]
+        done = b
+    out.append(escape_html(c.text[done:]))
+    return "".join(out)
 
 
 def sources_html(answer: Answer, built_at: str | None = None) -> str:

@@ -55,7 +55,9 @@ class Hit:
 class Citation:
     """A numbered source of an answer: the exact passage and where it came from.
 
-    `highlight` is the [start, end) span of the supporting sentence inside `text`.
+    `highlight` is the [start, end) span inside `text` of the first sentence the answer quotes
+    from it (the best supporting one); `highlights` every quoted span, in passage order, for when
+    the answer quotes several sentences of the same passage.
     """
 
     n: int
@@ -67,6 +69,12 @@ class Citation:
     end: int
     score: float
     highlight: tuple[int, int]
+    highlights: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def quoted_spans(self) -> tuple[tuple[int, int], ...]:
+        """Return every span the answer quotes from this passage (`highlights`, else `highlight`)."""
+        return self.highlights or (self.highlight,)
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,7 @@ class Answer:
                     "end": c.end,
                     "score": round(c.score, 4),
                     "highlight": list(c.highlight),
+                    "highlights": [list(span) for span in c.quoted_spans],
                 }
                 for c in self.citations
             ],

@@ -154,6 +154,20 @@ def test_a_count_question_over_number_words_is_answered():
     assert "hundreds of industrial parks" in answer.text
 
 
+def test_every_sentence_quoted_from_a_passage_is_highlighted():
+    from chatbot.answer import compose_answer
+    from chatbot.settings import Settings
+
+    passage = "Liangjiang was approved in 2010. It rains a lot. The zone covers 1,200 square kilometers."
+    best = _scored("Liangjiang was approved in 2010.", 1.0, passage)
+    runner_up = _scored("The zone covers 1,200 square kilometers.", 0.95, passage)
+    answer = compose_answer("When was it approved?", [best, runner_up], [], Settings(), "v1")
+    (citation,) = answer.citations
+    assert citation.highlight == (best.start, best.end)
+    assert citation.highlights == ((best.start, best.end), (runner_up.start, runner_up.end))
+    assert answer.to_json()["citations"][0]["highlights"] == [list(span) for span in citation.highlights]
+
+
 def test_every_sentence_is_cited_and_markers_stay_within_the_sources(bundled_bot):
     answer = bundled_bot.ask("How many global investment consultants were hired in 2023?")
     assert not answer.abstained

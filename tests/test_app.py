@@ -159,6 +159,10 @@ def test_rendering_escapes_document_markup():
     assert "<script" not in html and "<img" not in html and "<i>" not in html
     assert "&lt;script&gt;" in html and "\n" not in html
     assert '<mark class="support">' in html and "v1" in html and "2026-01-01" in html
+    # Several quoted sentences of one passage are each marked (overlaps once), the text between kept.
+    two = Citation(1, "a.txt", "T", None, "One. Two. Three.", 0, 16, 0.5, (0, 4), ((0, 4), (3, 4), (10, 16)))
+    marked = '<mark class="support">One.</mark> Two. <mark class="support">Three.</mark>'
+    assert marked in sources_html(Answer("q", "One. [1] Three. [1]", False, (two,), "v1"))
     body = escape_markdown(answer.text)
     assert "<script" not in body and "\\[link\\]" in body and body.endswith("[1]")
     assert escape_html("a\nb") == "a<br>b"

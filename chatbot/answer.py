@@ -6,11 +6,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from chatbot.clean import MONTHS, WEEKDAYS
+from chatbot.clean import MONTH_WORDS, WEEKDAY_WORDS
 from chatbot.conflicts import find_conflict
 from chatbot.introductions import introduce
 from chatbot.lexical import is_mostly_chinese
-from chatbot.rerank import ScoredSentence
+from chatbot.rerank import DocumentSpan, ScoredSentence, overlaps
 from chatbot.settings import Settings
 from chatbot.types import Answer, Citation, Hit
 
@@ -18,8 +18,8 @@ ABSTAIN_TEXT = "The documents don't say."
 
 # Time words that only make sense with the article's date ("this May", "visited Atlanta Thursday").
 _RELATIVE_TIME = re.compile(
-    rf"\b(?:this|last|next)\s+(?:year|month|week|spring|summer|autumn|fall|winter|{'|'.join(MONTHS)})\b"
-    rf"|\b(?:yesterday|today|tomorrow|recently|{'|'.join(WEEKDAYS)})\b"
+    rf"\b(?:this|last|next)\s+(?:year|month|week|spring|summer|autumn|fall|winter|{MONTH_WORDS})\b"
+    rf"|\b(?:yesterday|today|tomorrow|recently|{WEEKDAY_WORDS})\b"
     r"|\b\w+\s+(?:years?|decades?|months?)\s+ago\b",
     re.IGNORECASE,
 )
@@ -57,7 +57,7 @@ def _pick(sentences: Sequence[ScoredSentence], settings: Settings) -> list[Score
     """
     best = sentences[0]
     chosen: list[ScoredSentence] = []
-    quoted: list[tuple[str, int, int]] = []  # (document, start, end) of what is already quoted
+    quoted: list[DocumentSpan] = []  # what is already quoted
     seen_text: set[str] = set()
     for c in sentences:
         if len(chosen) >= settings.max_answer_sentences or (
@@ -65,21 +65,14 @@ def _pick(sentences: Sequence[ScoredSentence], settings: Settings) -> list[Score
         ):
             break
         # The same sentence reached through an overlapping chunk, or already quoted as a lead.
-        if c.text in seen_text or _overlaps(quoted, c, c.start, c.end):
+        if c.text in seen_text or overlaps(quoted, c.in_document(with_lead=False)):
             continue
-        if _overlaps(quoted, c, *c.quoted_span):
+        if overlaps(quoted, c.in_document()):
             c = replace(c, lead_start=None)  # its lead is already quoted: the sentence alone follows on
-        a, b = c.quoted_span
-        quoted.append((c.hit.chunk.doc_id, c.hit.chunk.start + a, c.hit.chunk.start + b))
+        quoted.append(c.in_document())
         seen_text.add(c.text)
         chosen.append(c)
     return chosen
-
-
-def _overlaps(quoted: list[tuple[str, int, int]], c: ScoredSentence, a: int, b: int) -> bool:
-    """Return whether [a, b) of `c`'s passage overlaps a span already quoted from its document."""
-    doc, offset = c.hit.chunk.doc_id, c.hit.chunk.start
-    return any(d == doc and a + offset < e and s < b + offset for d, s, e in quoted)
 
 
 def _date_notes(chosen: Sequence[ScoredSentence], numbers: dict[str, int], every: bool) -> str:

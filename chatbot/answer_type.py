@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from chatbot.clean import MONTHS, WEEKDAYS
+from chatbot.clean import MONTH_NAMES, WEEKDAY_NAMES, WEEKDAY_WORDS
 from chatbot.focus import AUXILIARIES
 
 AnswerType = Literal["date", "money", "number", "person"]
@@ -36,8 +36,6 @@ _ASKS = {
     ),
     "person": re.compile(r"\b(?:who|whom|whose)\b|谁|哪位", re.IGNORECASE),
 }
-# Month names, capitalised, and their abbreviations.
-MONTH_PATTERN = "|".join(m.title() for m in MONTHS) + "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 _HAS = {
     "money": re.compile(
         r"\d[\d,.]*\s*(?:(?:hundred|thousand|million|billion|trillion)\s+)?(?:yuan|rmb|renminbi|dollars?|euros?|usd|eur)\b"
@@ -46,8 +44,8 @@ _HAS = {
         re.IGNORECASE,
     ),
     "date": re.compile(
-        rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{MONTH_PATTERN})\.?\s+\d{{1,2}}\b"
-        rf"|\b(?:this|last|next)\s+(?:year|{MONTH_PATTERN})\b|\b(?:{'|'.join(WEEKDAYS)})\b|\bago\b",
+        rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{MONTH_NAMES})\.?\s+\d{{1,2}}\b"
+        rf"|\b(?:this|last|next)\s+(?:year|{MONTH_NAMES})\b|\b(?:{WEEKDAY_WORDS})\b|\bago\b",
         re.IGNORECASE,
     ),
     "number": re.compile(
@@ -62,7 +60,7 @@ _HAS = {
     "person": re.compile(
         r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+\b"
         rf"|^[\"“]?(?!(?:In|On|At|By|For|From|Since|Until|After|Before|During|Last|This|Next|The|Every)\b)"
-        rf"(?!(?:{MONTH_PATTERN}|{'|'.join(d.title() for d in WEEKDAYS)})\b)"
+        rf"(?!(?:{MONTH_NAMES}|{WEEKDAY_NAMES})\b)"
         r"[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+(?=,)"
     ),
 }

@@ -42,7 +42,13 @@ MONTHS = (
     "july", "august", "september", "october", "november", "december",
 )  # fmt: skip
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTH_DAY = re.compile(r"\b(" + "|".join(MONTHS) + r")\s+(\d{1,2})\b", re.I)
+# Regex alternations of them: lower-case for case-insensitive patterns, capitalised (months with
+# their abbreviations) for patterns where the capital is the point ("Atlanta Thursday" is no name).
+MONTH_WORDS = "|".join(MONTHS)
+WEEKDAY_WORDS = "|".join(WEEKDAYS)
+MONTH_NAMES = "|".join(m.title() for m in MONTHS) + "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+WEEKDAY_NAMES = "|".join(d.title() for d in WEEKDAYS)
+_MONTH_DAY = re.compile(rf"\b({MONTH_WORDS})\s+(\d{{1,2}})\b", re.I)
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -60,6 +60,9 @@ _QUALIFIED = re.compile(r"\b(deputy|vice|former|acting|assistant|honorary)[\s-]+
 
 
 def unqualified(sentence: str, question: str) -> str:
-    """Return `sentence` without titles qualified by a word the question does not use ("deputy director")."""
+    """Return `sentence` without titles qualified by a word the question does not use ("deputy director");
+    `sentence` itself when it has no qualified title."""
+    if not _QUALIFIED.search(sentence):
+        return sentence
     asked = {w.lower() for w in re.findall(r"[\w-]+", question)}
     return _QUALIFIED.sub(lambda m: m.group(0) if m.group(1).lower() in asked else " ", sentence)

@@ -8,8 +8,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from chatbot.answer_type import MONTH_PATTERN
-from chatbot.clean import WEEKDAYS
+from chatbot.clean import MONTH_NAMES, WEEKDAY_NAMES
 from chatbot.lexical import tokenize
 from chatbot.types import Answer
 
@@ -68,7 +67,7 @@ _NAME = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+[A-Z]\.)?[ \t]+[A-Z][a-z]+\b")
 _INITIAL = re.compile(r"\b[A-Z]\.")
 # Capitalised words that are titles or times, never part of a name ("Deputy Director", "Atlanta Thursday").
 _NOT_NAME = re.compile(
-    rf"\b(?:{MONTH_PATTERN}|{'|'.join(d.title() for d in WEEKDAYS)}|Deputy|Vice|Director"
+    rf"\b(?:{MONTH_NAMES}|{WEEKDAY_NAMES}|Deputy|Vice|Director"
     r"|Chairman|Chairwoman|Chair|President|Minister|Mayor|Secretary|General|Governor|Professor|Head"
     r"|Chief|Officer|Manager|Committee|District|Province|City|Area|Zone|Park|Group|Company)\b"
 )

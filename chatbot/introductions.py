@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 
-from chatbot.rerank import ScoredSentence
+from chatbot.rerank import ScoredSentence, overlaps
 
 _TITLES = r"(?:Mr|Ms|Mrs|Miss|Dr|Prof)"
 _TITLED = re.compile(rf"\b{_TITLES}\.?\s+([A-Z][a-z]+)\b")
 
 
+@lru_cache(maxsize=256)
 def _full_name(surname: str) -> re.Pattern[str]:
     """Return a pattern for `surname` with a given name before it (Western order, "Jun Lin") or
     after it (Chinese order, "Tang Zongwei"); a title is not a given name ("Ms Lin")."""
@@ -31,18 +33,6 @@ def titled_surnames(text: str) -> list[str]:
     return [s for s in dict.fromkeys(_TITLED.findall(text)) if not _full_name(s).search(text)]
 
 
-def _quoted(c: ScoredSentence) -> tuple[str, int, int]:
-    """Return the document and [start, end) in it of what is quoted for `c`."""
-    a, b = c.quoted_span
-    return c.hit.chunk.doc_id, c.hit.chunk.start + a, c.hit.chunk.start + b
-
-
-def _overlaps(x: ScoredSentence, spans: list[tuple[str, int, int]]) -> bool:
-    """Return whether sentence `x` overlaps one of the quoted `spans` of its document."""
-    a, b = x.hit.chunk.start + x.start, x.hit.chunk.start + x.end
-    return any(d == x.hit.chunk.doc_id and s < b and a < e for d, s, e in spans)
-
-
 def introduce(chosen: Sequence[ScoredSentence], candidates: Sequence[ScoredSentence]) -> list[ScoredSentence]:
     """Return `chosen` with, after each sentence naming someone only by title and surname, the
     earliest candidate sentence of the same document that gives their full name, quoted alone.
@@ -51,7 +41,7 @@ def introduce(chosen: Sequence[ScoredSentence], candidates: Sequence[ScoredSente
     lead), when no candidate (the sentences of the retrieved passages) does, or when that sentence
     is already quoted. Introductions come on top of `max_answer_sentences`: one per person at most.
     """
-    spans = [_quoted(c) for c in chosen]
+    spans = [c.in_document() for c in chosen]
     # The text quoted so far, leads included: a lead may be what names the person in full.
     quoted = " ".join(c.hit.chunk.text[slice(*c.quoted_span)] for c in chosen)
     out: list[ScoredSentence] = []
@@ -66,11 +56,11 @@ def introduce(chosen: Sequence[ScoredSentence], candidates: Sequence[ScoredSente
                 for x in candidates
                 if x.hit.chunk.doc_id == c.hit.chunk.doc_id
                 and name.search(x.text)
-                and not _overlaps(x, spans)
+                and not overlaps(spans, x.in_document(with_lead=False))
             ]
             if fresh:
                 first = replace(min(fresh, key=lambda x: x.hit.chunk.start + x.start), lead_start=None)
                 out.append(first)
-                spans.append(_quoted(first))
+                spans.append(first.in_document())
                 quoted += " " + first.text
     return out

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from chatbot.answer import compose_answer
-from chatbot.answer_type import expected_type
 from chatbot.embedding import Encoder, make_encoder
 from chatbot.followup import AnswerMemory, ResolvedQuestion, person_names, refers_to_person, resolve
 from chatbot.indexer import BuildReport, build_index, index_spec
@@ -23,11 +22,8 @@ from chatbot.lexical import is_mostly_chinese
 from chatbot.rerank import (
     SentenceScorer,
     SentenceVectors,
-    question_focus,
-    question_numbers,
     question_terms,
     rerank,
-    statements,
 )
 from chatbot.retrieve import AidsCache, Retriever, make_retriever
 from chatbot.settings import Settings
@@ -163,12 +159,10 @@ class Chatbot:
         index = self.index()
         if len(index.chunks) > self.settings.prewarm_max_passages:
             return 0
-        min_words = self.settings.min_sentence_words
-        sentences = [s.text for chunk in index.chunks for s, _ in statements(chunk.text, min_words)]
-        self.scorer.vectors.get(sentences)
+        embedded = self.scorer.prewarm(index.chunks)
         # Then the Chinese index's, with e5 (about 22 sentences/s on one core; 134 in the bundled corpus).
         chinese = self._built_chinese()
-        return len(sentences) + (chinese.prewarm_sentences() if chinese else 0)
+        return embedded + (chinese.prewarm_sentences() if chinese else 0)
 
     def _built_chinese(self) -> Chatbot | None:
         """Return the chatbot of the Chinese index when there is one and it has been built."""
@@ -237,16 +231,7 @@ class Chatbot:
         depth = s.candidates if s.rerank else s.top_k
         hits = self.retriever.retrieve(resolved.search_text, query, index, depth)
         terms = question_terms(resolved.question, resolved.context, aids, s.context_term_weight)
-        sentences = self.scorer.score(
-            terms,
-            query,
-            hits,
-            aids,
-            expected_type(resolved.question),
-            question_numbers(resolved.question),
-            question_focus(resolved.question, aids),
-            resolved.question,
-        )
+        sentences = self.scorer.score(terms, query, hits, aids, resolved.question)
         if s.rerank:
             hits = rerank(hits, sentences, s.top_k, s.rerank_lead)
             shown = {h.chunk.chunk_id for h in hits}

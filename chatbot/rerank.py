@@ -8,12 +8,13 @@ rare terms the sentence and its passage contain.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 
-from chatbot.answer_type import AnswerType, asks_for_list, has_list, has_type
+from chatbot.answer_type import asks_for_list, expected_type, has_list, has_type
 from chatbot.chunking import text_hash
 from chatbot.embedding import Encoder, Vectors
 from chatbot.focus import focus_phrase, unqualified
@@ -21,7 +22,7 @@ from chatbot.lexical import coverage, term_set, tokenize
 from chatbot.retrieve import IndexAids
 from chatbot.sentences import Sentence, refers_back, split_sentences
 from chatbot.settings import Settings
-from chatbot.types import Hit
+from chatbot.types import Chunk, Hit
 
 
 class SentenceVectors:
@@ -88,6 +89,22 @@ class ScoredSentence:
         with the one before it when it opens by pointing back at it."""
         return (self.start if self.lead_start is None else self.lead_start), self.end
 
+    def in_document(self, with_lead: bool = True) -> DocumentSpan:
+        """Return where in its document what is quoted for this sentence lies (the sentence alone
+        when not `with_lead`)."""
+        a, b = self.quoted_span if with_lead else (self.start, self.end)
+        return self.hit.chunk.doc_id, self.hit.chunk.start + a, self.hit.chunk.start + b
+
+
+# (document, start, end): a span of a document, as passages of different chunks can overlap.
+DocumentSpan = tuple[str, int, int]
+
+
+def overlaps(quoted: Sequence[DocumentSpan], span: DocumentSpan) -> bool:
+    """Return whether `span` overlaps one of the `quoted` spans."""
+    doc, a, b = span
+    return any(d == doc and a < e and s < b for d, s, e in quoted)
+
 
 def is_statement(text: str, min_words: int) -> bool:
     """Return whether `text` reads as a full sentence, not a headline, label or caption.
@@ -143,29 +160,32 @@ class SentenceScorer:
         self.vectors = vectors
         self.settings = settings
 
+    def _statements(self, passage: str) -> tuple[tuple[Sentence, Sentence | None], ...]:
+        """Return the sentences of `passage` that are scored, with their leads (see statements)."""
+        return statements(passage, self.settings.min_sentence_words)
+
+    def prewarm(self, chunks: Sequence[Chunk]) -> int:
+        """Embed every sentence `score` would embed for `chunks` ahead of questions; return how many."""
+        texts = [sent.text for chunk in chunks for sent, _ in self._statements(chunk.text)]
+        self.vectors.get(texts)
+        return len(texts)
+
     def score(
         self,
         terms: dict[str, float],
         query: Vectors,
         hits: list[Hit],
         aids: IndexAids,
-        kind: AnswerType | None,
-        numbers: frozenset[str],
-        focus: dict[str, float],
         question: str,
     ) -> list[ScoredSentence]:
-        """Return every sentence of `hits` scored for the question, best first.
-
-        `kind` is the kind of answer the question asks for, `numbers` the numbers it contains,
-        `focus` the terms naming what it asks about (see question_focus) and `question` its text.
-        """
+        """Return every sentence of `hits` scored for `question` (whose weighted terms are `terms`,
+        earlier turns included, and whose embedding is `query`), best first."""
         s = self.settings
+        kind = expected_type(question)
+        numbers = question_numbers(question)
+        focus = question_focus(question, aids)
         q = query.reshape(-1)
-        spans = [
-            (hit, sent, lead)
-            for hit in hits
-            for sent, lead in statements(hit.chunk.text, s.min_sentence_words)
-        ]
+        spans = [(hit, sent, lead) for hit in hits for sent, lead in self._statements(hit.chunk.text)]
         if not spans:
             return []
         sims = self.vectors.get([sent.text for _, sent, _ in spans]) @ q
@@ -182,12 +202,12 @@ class SentenceScorer:
         }
         # Measured on dev.jsonl: the passage separates answerable from unanswerable questions better
         # than the sentence alone (the answer sentence often says "it" for what the one before named).
-        unnamed = {
-            hit.chunk.chunk_id: (
-                1.0 - coverage(focus, term_set(unqualified(hit.chunk.text, question))) if focus else 0.0
-            )
-            for hit in hits
-        }
+        def named(hit: Hit) -> frozenset[str]:
+            # The passage's terms, less titles qualified by a word the question does not use.
+            text = unqualified(hit.chunk.text, question)
+            return passage_terms[hit.chunk.chunk_id] if text is hit.chunk.text else term_set(text)
+
+        unnamed = {hit.chunk.chunk_id: 1.0 - coverage(focus, named(hit)) if focus else 0.0 for hit in hits}
         listing = s.weight_list if asks_for_list(question) else 0.0
         out = []
         for (hit, sent, lead), sim in zip(spans, sims, strict=True):

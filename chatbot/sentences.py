@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from chatbot.clean import MONTHS
+from chatbot.clean import MONTH_WORDS
 
 # A sentence ends at . ! ? (or a Chinese full stop), optionally followed by a closing quote or
 # bracket, before whitespace and a capital, digit or opening quote; a blank line also ends one.
@@ -20,7 +20,7 @@ _INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")
 # "This year", "This May" point at the article's time, not at the sentence before.
 _TIME_WORDS = (
     r"(?:years?|months?|weeks?|quarters?|decades?|days?|time|spring|summer|autumn|fall|winter"
-    rf"|{'|'.join(MONTHS)})"
+    rf"|{MONTH_WORDS})"
 )
 # A sentence that opens by pointing back ("It's also a logistics hub", "The company, established
 # in 2006, …", "Both areas will …") is about what the sentence before it named.

@@ -203,8 +203,12 @@ def build_index(
     dry_run: bool = False,
     progress: bool = True,
     on_progress: Progress | None = None,
+    scan: CorpusScan | None = None,
 ) -> BuildReport:
     """Bring the index in line with the corpus and return what was done.
+
+    `scan` is a scan of `settings.corpus` already made (another index's build of the same corpus),
+    so that the corpus is read once; by default it is scanned here.
 
     Only added and changed documents are chunked, and only chunk texts missing from the
     embedding cache are embedded; a new version is written beside the live one and switched to
@@ -225,7 +229,7 @@ def build_index(
     try:
         if not dry_run:
             prune_versions(index_dir)  # leftovers of a killed build go before anything else
-        return _build_locked(settings, encoder, full, dry_run, progress, on_progress, started)
+        return _build_locked(settings, encoder, full, dry_run, progress, on_progress, started, scan)
     finally:
         lock.release()
 
@@ -238,11 +242,13 @@ def _build_locked(
     progress: bool,
     on_progress: Progress | None,
     started: float,
+    scan: CorpusScan | None,
 ) -> BuildReport:
     index_dir = settings.index
     tell = on_progress or (lambda stage, done, total: None)
     tell("scan", 0, 1)
-    scan = scan_corpus(settings.corpus, settings.max_document_bytes)  # warns of each skipped file
+    if scan is None:
+        scan = scan_corpus(settings.corpus, settings.max_document_bytes)  # warns of each skipped file
     tell("scan", 1, 1)
     spec = index_spec(settings, encoder)
     unreadable = None

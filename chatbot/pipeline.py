@@ -83,9 +83,8 @@ class Chatbot:
         self._lock = threading.Lock()
         self._answers = AnswerMemory(settings.remembered_answers)  # what follow-ups refer back to
         # Chinese questions go to a second index built with a multilingual model (chinese_index).
-        multilingual = getattr(self.encoder, "multilingual", False)
-        use_chinese = settings.chinese_index and not multilingual
-        self.chinese = Chatbot(settings.for_chinese()) if use_chinese else None
+        chinese = settings.chinese_settings()
+        self.chinese = Chatbot(chinese) if chinese else None
 
     def build(
         self,
@@ -183,7 +182,7 @@ class Chatbot:
         """
         s = self.settings
         question = check_question(question, s.max_question_chars)
-        if is_mostly_chinese(question) and not getattr(self.encoder, "multilingual", False):
+        if is_mostly_chinese(question) and not self.encoder.multilingual:
             if self.chinese is None:
                 return Answer(question, CHINESE_UNSUPPORTED, True, (), self.index().version)
             chinese = self._built_chinese()

@@ -195,8 +195,11 @@ class Settings(BaseSettings):
     # Show the "Rebuild index" button (it only acts for visitors on the same machine).
     rebuild_button: bool = True
 
-    def for_chinese(self) -> Settings:
-        """Return the settings of the index that answers Chinese questions (see chinese_index)."""
+    def chinese_settings(self) -> Settings | None:
+        """Return the settings of the index that answers Chinese questions (see chinese_index), or
+        None when there is none: turned off, or e5 already answers them from the main index."""
+        if not self.chinese_index or self.embedder == "e5":
+            return None
         chinese = {"embedder": "e5", "index": self.index / "chinese", "chinese_index": False}
         return self.model_copy(update=chinese)
 

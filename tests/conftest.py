@@ -24,7 +24,7 @@ _ONNX_DIR = tempfile.mkdtemp(prefix="chatbot-onnx-")
 atexit.register(shutil.rmtree, _ONNX_DIR, ignore_errors=True)
 os.environ.setdefault("CHATBOT_ONNX_DIR", _ONNX_DIR)
 
-from chatbot.embedding import Encoder, make_encoder  # noqa: E402
+from chatbot.embedding import Encoder, Vectors, make_encoder  # noqa: E402
 from chatbot.pipeline import Chatbot  # noqa: E402
 from chatbot.settings import Settings, load_settings  # noqa: E402
 
@@ -86,3 +86,25 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class CountingEncoder:
+    """The real encoder, recording every passage (or sentence) it is asked to embed."""
+
+    def __init__(self, inner: Encoder) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self.max_tokens = inner.max_tokens
+        self.multilingual = inner.multilingual
+        self.passages: list[str] = []
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def encode_passages(self, texts: list[str]) -> Vectors:
+        self.passages.extend(texts)
+        return self.inner.encode_passages(texts)
+
+    def encode_queries(self, texts: list[str]) -> Vectors:
+        return self.inner.encode_queries(texts)

@@ -9,10 +9,10 @@ import pytest
 from filelock import FileLock
 
 from chatbot.cli import main
-from chatbot.embedding import Encoder, Vectors
 from chatbot.indexer import LOCK, BuildLocked, NoDocuments, index_spec
 from chatbot.pipeline import Chatbot
 from chatbot.store import VERSIONS, current_version, load_index
+from tests.conftest import CountingEncoder
 
 GDP_QUESTION = "What was the GDP of Liangjiang New Area in 2020?"
 PROJECTS_QUESTION = "How many projects did Liangjiang sign at the 2023 investment promotion conference?"
@@ -29,27 +29,6 @@ JOINT_DOC = (
     "Feb 28, 2020 to promote the Chengdu-Chongqing economic circle.\n\n"
     "Both new areas will work together on inland opening-up, transport links and technology innovation.\n"
 )
-
-
-class CountingEncoder:
-    """The real encoder, recording every passage it is asked to embed."""
-
-    def __init__(self, inner: Encoder) -> None:
-        self.inner = inner
-        self.model_id = inner.model_id
-        self.dim = inner.dim
-        self.max_tokens = inner.max_tokens
-        self.passages: list[str] = []
-
-    def count_tokens(self, text: str) -> int:
-        return self.inner.count_tokens(text)
-
-    def encode_passages(self, texts: list[str]) -> Vectors:
-        self.passages.extend(texts)
-        return self.inner.encode_passages(texts)
-
-    def encode_queries(self, texts: list[str]) -> Vectors:
-        return self.inner.encode_queries(texts)
 
 
 def edit(path, old: str, new: str) -> None:

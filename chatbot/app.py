@@ -58,18 +58,6 @@ def index_note(bot: Chatbot) -> str:
     )
 
 
-def _built_at(bot: Chatbot, version: str) -> str | None:
-    """Return when `version` (of the English or the Chinese index) was built, or None once replaced."""
-    for answering in filter(None, (bot, bot.chinese)):
-        try:
-            manifest = answering.index().manifest
-        except INDEX_ERRORS:
-            continue
-        if manifest.version == version:
-            return manifest.built_at
-    return None
-
-
 def clean_input(text: object) -> str:
     """Return `text` as a string a tokenizer can take: "" for non-text, lone surrogates replaced.
 
@@ -141,7 +129,7 @@ def build_app(bot: Chatbot) -> gr.Blocks:
             yield "", shown + [{"role": "assistant", "content": partial}], asked, note
         final = shown + [
             {"role": "assistant", "content": answer_markdown(answer)},
-            {"role": "assistant", "content": sources_html(answer, _built_at(bot, answer.index_version))},
+            {"role": "assistant", "content": sources_html(answer, answer.built_at or None)},
         ]
         yield "", final, asked, note
 

@@ -27,7 +27,7 @@ from chatbot.rerank import (
 )
 from chatbot.retrieve import AidsCache, Retriever, make_retriever
 from chatbot.settings import Settings
-from chatbot.store import LoadedIndex, current_version, load_index
+from chatbot.store import IndexMissing, LoadedIndex, current_version, load_index
 from chatbot.types import Answer
 
 log = logging.getLogger(__name__)
@@ -185,10 +185,10 @@ class Chatbot:
         if is_mostly_chinese(question) and not self.encoder.multilingual:
             if self.chinese is None:
                 return Answer(question, CHINESE_UNSUPPORTED, True, (), self.index().version)
-            chinese = self._built_chinese()
-            if chinese is None:
+            try:
+                return self.chinese.ask(question, history)
+            except IndexMissing:
                 return Answer(question, CHINESE_NOT_BUILT, True, (), self.index().version)
-            return chinese.ask(question, history)
         earlier = [" ".join(h.split()) for h in history if h.strip()]
         index = self.index()  # one version for the whole question, even if a build switches now
         resolved = resolve(question, earlier, s.followup_min_terms)
@@ -241,4 +241,5 @@ class Chatbot:
             hits = rerank(hits, sentences, s.top_k, s.rerank_lead)
             shown = {h.chunk.chunk_id for h in hits}
             sentences = [x for x in sentences if x.hit.chunk.chunk_id in shown]
-        return compose_answer(question, sentences, hits, s, index.version)
+        answer = compose_answer(question, sentences, hits, s, index.version)
+        return replace(answer, built_at=index.manifest.built_at)

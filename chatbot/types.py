@@ -87,6 +87,7 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     index_version: str = ""
     hits: tuple[Hit, ...] = field(default=(), compare=False, repr=False)
+    built_at: str = field(default="", compare=False)  # when the index version that answered was built
 
     def to_json(self) -> dict[str, object]:
         """Return the public JSON form used by `chatbot ask --json` and the API."""

@@ -36,6 +36,8 @@ def test_a_chinese_question_is_answered_from_english_passages_with_citations(chi
     assert answer.citations[0].doc_id == GDP_DOC
     assert chinese_bot.chinese is not None
     assert answer.index_version == current_version(chinese_bot.chinese.settings.index)
+    # The page shows when the index that answered was built: the Chinese one here.
+    assert answer.built_at == chinese_bot.chinese.index().manifest.built_at
 
 
 def test_english_questions_still_use_the_english_index(chinese_bot):

@@ -23,6 +23,7 @@ def test_core_questions_are_answered_with_supporting_citations(bundled_bot, ques
     answer = bundled_bot.ask(question)
     assert not answer.abstained
     assert contains_key(answer.text, keys)
+    assert answer.built_at == bundled_bot.index().manifest.built_at
     assert any(contains_key(c.text, keys) for c in answer.citations)
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
     assert markers and markers <= {c.n for c in answer.citations}

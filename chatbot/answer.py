@@ -12,7 +12,7 @@ from chatbot.introductions import introduce
 from chatbot.lexical import is_mostly_chinese
 from chatbot.rerank import DocumentSpan, ScoredSentence, overlaps
 from chatbot.settings import Settings
-from chatbot.types import Answer, Citation, Hit
+from chatbot.types import Answer, Citation, Hit, date_note
 
 ABSTAIN_TEXT = "The documents don't say."
 
@@ -86,7 +86,7 @@ def _date_notes(chosen: Sequence[ScoredSentence], numbers: dict[str, int], every
     for c in chosen:
         if every or (c.hit.chunk.date and _RELATIVE_TIME.search(c.text)):
             dated.setdefault(numbers[c.hit.chunk.chunk_id], c.hit.chunk.date or "undated")
-    return "; ".join(f"source {n} dated {d}" for n, d in dated.items())
+    return "; ".join(date_note(n, d) for n, d in dated.items())
 
 
 def _cite(

@@ -47,7 +47,7 @@ from chatbot.regression import (
     read_summary,
 )
 from chatbot.settings import Settings
-from chatbot.types import Answer, Citation, Hit
+from chatbot.types import Answer, Citation, Hit, date_note
 
 if TYPE_CHECKING:
     from chatbot.pipeline import Chatbot
@@ -134,7 +134,7 @@ def judge(q: Question, answer: Answer, seconds: float, relevant_total: int) -> V
 def _supporting(c: Citation, answer: str) -> str:
     """Return what citation `c` shows in support of `answer`: its passage, and its date when the
     answer's note quotes it ("source 1 dated 2018-08-03"), as for "visited Atlanta Thursday"."""
-    dated = c.date is not None and f"source {c.n} dated {c.date}" in answer
+    dated = c.date is not None and date_note(c.n, c.date) in answer
     return f"{c.text} {c.date}" if dated else c.text
 
 

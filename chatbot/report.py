@@ -7,19 +7,15 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chatbot.regression import GATED, SAME_LATENCY_SHARE
-
-if TYPE_CHECKING:
-    from chatbot.regression import Delta
+from chatbot.regression import GATED, SAME_LATENCY_SHARE, Delta, changed_first
 
 # Per-question records (as in results.jsonl) by configuration, then question set.
 Records = Mapping[str, Mapping[str, Sequence[Mapping]]]
 
 # The bars and tables show the gated metrics, in this order; counts and latency have their own places.
-SHOWN = GATED
-TABLE = (*SHOWN, "latency_p50_ms", "latency_p95_ms")
+TABLE = (*GATED, "latency_p50_ms", "latency_p95_ms")
 # Long answers and questions are cut in the failure table so it stays readable.
 CELL_CHARS = 220
 PLOT_DPI = 110
@@ -126,9 +122,9 @@ def _plots(summary: Mapping, records: Records, out: Path) -> list[Image]:
         configs = list(metrics[s])
         width = 0.8 / len(configs)
         for i, c in enumerate(configs):
-            xs = [j + (i - (len(configs) - 1) / 2) * width for j in range(len(SHOWN))]
-            ax.bar(xs, [metrics[s][c][m] or 0.0 for m in SHOWN], width, label=c)
-        ax.set_xticks(range(len(SHOWN)), SHOWN, rotation=25, ha="right", fontsize=8)
+            xs = [j + (i - (len(configs) - 1) / 2) * width for j in range(len(GATED))]
+            ax.bar(xs, [metrics[s][c][m] or 0.0 for m in GATED], width, label=c)
+        ax.set_xticks(range(len(GATED)), GATED, rotation=25, ha="right", fontsize=8)
         ax.set_ylim(0, 1.05)
         ax.set_title(f"{s}: metrics per configuration (false_abstention: lower is better)", fontsize=10)
         ax.grid(axis="y", alpha=0.3)
@@ -223,7 +219,6 @@ def _failures(records: Records, set_name: str) -> Table | None:
 
 
 def _comparison(deltas: Sequence[Delta]) -> Table:
-    from chatbot.regression import changed_first
 
     rows = [
         [d.set, d.config, d.metric, _fmt(d.old), _fmt(d.new), d.diff_text, f"{d.arrow} {d.change}"]

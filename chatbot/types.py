@@ -77,6 +77,12 @@ class Citation:
         return self.highlights or (self.highlight,)
 
 
+def date_note(n: int, date: str) -> str:
+    """Return how an answer dates its source `n` ("source 1 dated 2018-08-03"); the evaluation
+    reads it back to tell whether a citation's date supports the answer."""
+    return f"source {n} dated {date}"
+
+
 @dataclass(frozen=True)
 class Answer:
     """What the chatbot says to one question."""

@@ -41,7 +41,7 @@ FEATURES = (
 )
 
 
-def collect(paths: list[Path]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def collect(bot: pipeline.Chatbot, paths: list[Path]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Return the best-sentence features, answerable flags and ids of the questions in `paths`."""
     seen: list[ScoredSentence | None] = []
     compose = pipeline.compose_answer
@@ -51,23 +51,35 @@ def collect(paths: list[Path]) -> tuple[np.ndarray, np.ndarray, list[str]]:
         return compose(question, sentences, *rest)
 
     pipeline.compose_answer = spy
-    bot = pipeline.Chatbot(load_settings())
     rows, answerable, ids = [], [], []
-    for q in [q for path in paths for q in load_questions(path)]:
-        seen.clear()
-        bot.ask(q.question, q.history)
-        best = seen[-1] if seen else None  # a follow-up may answer its history first
-        if best is None:
-            continue
-        rows.append([float(getattr(best, name)) for name, _, _ in FEATURES])
-        answerable.append(q.answerable)
-        ids.append(q.id)
-    pipeline.compose_answer = compose
+    try:
+        for q in [q for path in paths for q in load_questions(path)]:
+            seen.clear()
+            bot.ask(q.question, q.history)
+            best = seen[-1] if seen else None  # a follow-up may answer its history first
+            if best is None:
+                continue
+            rows.append([float(getattr(best, name)) for name, _, _ in FEATURES])
+            answerable.append(q.answerable)
+            ids.append(q.id)
+    finally:
+        pipeline.compose_answer = compose
     return np.array(rows), np.array(answerable), ids
 
 
 def fit(x: np.ndarray, y: np.ndarray, c: float) -> LogisticRegression:
     return LogisticRegression(C=c, class_weight="balanced", max_iter=10_000).fit(x, y)
+
+
+def threshold(scores: np.ndarray, y: np.ndarray, max_false: float) -> float:
+    """Return the highest threshold whose false abstention on `scores` is at most `max_false`."""
+    allowed = [t for t in np.unique(scores) if (scores[y] < t).mean() <= max_false]
+    return float(max(allowed)) if allowed else float(scores.min())
+
+
+def misjudged(ids: list[str], scores: np.ndarray, y: np.ndarray, t: float) -> str:
+    """Return the ids of the questions judged wrongly at threshold `t`."""
+    return " ".join(i for i, s, a in zip(ids, scores, y, strict=True) if (s < t) == a)
 
 
 def rates(scores: np.ndarray, y: np.ndarray, threshold: float) -> str:
@@ -84,7 +96,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.check and args.check.resolve() in {p.resolve() for p in args.questions}:
         parser.error(f"{args.check} is among the fitted files: a held-out check must not be fitted on")
-    x, y, ids = collect(args.questions)
+    bot = pipeline.Chatbot(load_settings())
+    x, y, ids = collect(bot, args.questions)
     model = fit(x, y, args.c)
     coef, intercept = model.coef_[0], model.intercept_[0]
     scale = coef[0]
@@ -94,8 +107,7 @@ def main() -> None:
     insample = x @ (coef / scale)
     held_out = [fit(np.delete(x, i, 0), np.delete(y, i), args.c) for i in range(len(y))]
     loo = np.array([m.decision_function(x[i : i + 1])[0] for i, m in enumerate(held_out)])
-    candidates = [t for t in np.unique(insample) if (insample[y] < t).mean() <= args.max_false]
-    best = max(candidates) if candidates else float(insample.min())
+    best = threshold(insample, y, args.max_false)
     print(f"  abstain_below = {best:.3f}   # highest with in-sample false abstention <= {args.max_false}")
     print(f"in-sample at {best:.3f}: {rates(insample, y, best)}")
     # The same threshold in decision-function units, for the held-out scores.
@@ -106,21 +118,18 @@ def main() -> None:
         train = rng.permutation(len(y)) < len(y) // 2
         m = fit(x[train], y[train], args.c)
         s = m.decision_function(x)
-        allowed = [v for v in np.unique(s[train]) if (s[train][y[train]] < v).mean() <= args.max_false]
-        t = max(allowed, default=0.0)
+        t = threshold(s[train], y[train], args.max_false)
         test = ~train
         halves.append(((s[test][~y[test]] < t).mean(), (s[test][y[test]] < t).mean()))
     h = np.array(halves)
     print(f"split halves (20, threshold fitted on the train half): abstention {h[:, 0].mean():.3f} "
           f"± {h[:, 0].std():.3f}, false abstention {h[:, 1].mean():.3f} ± {h[:, 1].std():.3f}")
-    wrong = [i for i, s, a in zip(ids, insample, y, strict=True) if (s < best) == a]
-    print("misjudged in-sample:", " ".join(wrong))
+    print("misjudged in-sample:", misjudged(ids, insample, y, best))
     if args.check:
-        hx, hy, hids = collect([args.check])
+        hx, hy, hids = collect(bot, [args.check])
         scores = hx @ (coef / scale)
         print(f"held out ({args.check.name}, {len(hy)} questions) at {best:.3f}: {rates(scores, hy, best)}")
-        wrong = [i for i, s, a in zip(hids, scores, hy, strict=True) if (s < best) == a]
-        print("misjudged held out:", " ".join(wrong))
+        print("misjudged held out:", misjudged(hids, scores, hy, best))
 
 
 if __name__ == "__main__":

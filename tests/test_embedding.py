@@ -99,7 +99,7 @@ def test_the_onnx_export_gives_the_model_s_own_vectors_and_token_counts(onnx_dir
 
 
 def test_answering_from_the_export_never_imports_torch(onnx_dir, copy_of_bundled):
-    settings = copy_of_bundled("onnx-answer", onnx_dir=onnx_dir)
+    settings = copy_of_bundled("onnx-answer")  # the subprocess is pointed at the export below
     script = (
         "import json, sys\n"
         "from chatbot.pipeline import Chatbot\n"

@@ -285,7 +285,7 @@ def test_chatbot_eval_refuses_a_missing_question_set(tmp_path):
 def test_a_citation_supports_a_year_by_its_date():
     # The answer's date note quotes the citation's date, which the citation shows beside its passage.
     q = Question(id="1", question="In what year was the visit?", keys=["2018"])
-    visit = Chunk("d.txt:0", "d.txt", "Visit", "2018-08-03", "They visited Atlanta Thursday.", 0, 30, "h")
+    visit = replace(_chunk("d.txt", "They visited Atlanta Thursday."), date="2018-08-03")
     answer = _answer("They visited Atlanta Thursday. [1] (source 1 dated 2018-08-03)", [visit], [visit])
     assert judge(q, answer, 0.1, 1).citation_supported
     # Only a date the answer quotes counts: the source being from 2018 says nothing otherwise.

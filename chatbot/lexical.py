@@ -80,6 +80,11 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+def term_spans(text: str) -> list[tuple[int, int, str]]:
+    """Return each content term of `text` (see tokenize) with the [start, end) of its word."""
+    return [(m.start(), m.end(), t) for m in _TOKEN.finditer(text.lower()) for t in tokenize(m.group(0))]
+
+
 class LexicalIndex:
     """BM25 over a fixed list of texts (one index version's chunks), plus term rarity weights."""
 

@@ -18,6 +18,7 @@ from chatbot.answer import compose_answer
 from chatbot.embedding import Encoder, make_encoder
 from chatbot.followup import AnswerMemory, ResolvedQuestion, person_names, refers_to_person, resolve
 from chatbot.indexer import BuildReport, build_index, index_spec
+from chatbot.late_interaction import PassageTokens
 from chatbot.lexical import is_mostly_chinese
 from chatbot.rerank import (
     SentenceScorer,
@@ -78,7 +79,7 @@ class Chatbot:
         self.encoder = encoder or make_encoder(settings)
         self.aids = AidsCache(settings)  # BM25 and chunk vectors, built once per index version
         self.retriever: Retriever = make_retriever(settings, self.aids)
-        self.scorer = SentenceScorer(SentenceVectors(self.encoder), settings)
+        self.scorer = SentenceScorer(SentenceVectors(self.encoder), PassageTokens(self.encoder), settings)
         self._index: LoadedIndex | None = None
         self._lock = threading.Lock()
         self._answers = AnswerMemory(settings.remembered_answers)  # what follow-ups refer back to

@@ -24,7 +24,7 @@ _ONNX_DIR = tempfile.mkdtemp(prefix="chatbot-onnx-")
 atexit.register(shutil.rmtree, _ONNX_DIR, ignore_errors=True)
 os.environ.setdefault("CHATBOT_ONNX_DIR", _ONNX_DIR)
 
-from chatbot.embedding import Encoder, Vectors, make_encoder  # noqa: E402
+from chatbot.embedding import Encoder, TokenVectors, Vectors, make_encoder  # noqa: E402
 from chatbot.pipeline import Chatbot  # noqa: E402
 from chatbot.settings import Settings, load_settings  # noqa: E402
 
@@ -108,3 +108,6 @@ class CountingEncoder:
 
     def encode_queries(self, texts: list[str]) -> Vectors:
         return self.inner.encode_queries(texts)
+
+    def encode_tokens(self, texts: list[str]) -> list[TokenVectors] | None:
+        return self.inner.encode_tokens(texts)

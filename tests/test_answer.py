@@ -98,7 +98,7 @@ def _scored(text: str, score: float, passage: str | None = None, lead_start: int
     start = passage.index(text)
     return ScoredSentence(
         Hit(chunk, 1.0, 1), text, start, start + len(text), cosine=-0.5,
-        coverage=1.0, context=1.0, untyped=False, numbers_missing=False,
+        coverage=1.0, context=1.0, token_match=0.5, untyped=False, numbers_missing=False,
         focus_missing=0.0, score=score, lead_start=lead_start,
     )  # fmt: skip
 
@@ -205,7 +205,9 @@ def test_agreeing_or_unrelated_figures_are_not_called_a_conflict(bundled_bot):
 def test_relative_dates_are_anchored_to_the_source_date(bundled_bot):
     answer = bundled_bot.ask("In what year did the Liangjiang delegation visit Atlanta?")
     assert not answer.abstained
-    assert answer.text.endswith("[1] (source 1 dated 2018-08-03)")
+    # The note follows the last marker and dates the source that says "Thursday".
+    assert re.search(r"\[\d\] \(source 1 dated 2018-08-03(; source \d dated [\d-]+)*\)$", answer.text)
+    assert "Thursday" in answer.text.split("[1]")[0]
 
 
 @pytest.mark.parametrize(

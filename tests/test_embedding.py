@@ -102,7 +102,8 @@ def test_the_export_gives_the_model_s_own_word_piece_vectors(onnx_dir):
     reference = MiniLMEncoder(batch_size=32)
     fast = MiniLMEncoder(batch_size=2, onnx_dir=onnx_dir)  # batches pad shorter texts
     texts = ["Which was founded earlier, Zhubajie or Cloud Walk?", *TEXTS]
-    for text, ours, theirs in zip(texts, fast.encode_tokens(texts), reference.encode_tokens(texts), strict=True):
+    pairs = zip(fast.encode_tokens(texts), reference.encode_tokens(texts), strict=True)
+    for ours, theirs in pairs:
         assert ours.vectors.shape == theirs.vectors.shape
         assert np.abs(ours.vectors - theirs.vectors).max() < 1e-5
         assert (ours.spans == theirs.spans).all()

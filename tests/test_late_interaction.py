@@ -21,7 +21,8 @@ def _match(encoder, question: str, sentence: str) -> float:
 
 def test_only_the_question_s_weighted_words_are_matched(encoder):
     question = "Is there a financial district in the zone?"
-    vectors, weights = question_pieces(encoder.encode_tokens([question])[0], question, {"financi": 2.0, "zone": 1.0})
+    pieces = encoder.encode_tokens([question])[0]
+    vectors, weights = question_pieces(pieces, question, {"financi": 2.0, "zone": 1.0})
     # "Is", "there", "a", "in", "the" are stopwords; "district" has no weight here.
     assert vectors.shape == (2, encoder.dim)
     assert weights.tolist() == [2.0, 1.0]

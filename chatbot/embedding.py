@@ -22,15 +22,12 @@ Vectors = npt.NDArray[np.float32]
 @dataclass(frozen=True)
 class TokenVectors:
     """The contextual vector of each word piece of a text (L2-normalised rows, special tokens left
-    out) and the [start, end) characters of the text each piece comes from."""
+    out), the [start, end) characters of the text each piece comes from, and the text's own
+    vector (what encode_queries gives: one run of the model yields both)."""
 
     vectors: Vectors
     spans: npt.NDArray[np.int64]  # shape (pieces, 2)
-
-    def within(self, start: int, end: int) -> Vectors:
-        """Return the vectors of the pieces lying inside characters [start, end)."""
-        inside = (self.spans[:, 0] >= start) & (self.spans[:, 1] <= end)
-        return self.vectors[inside]
+    pooled: Vectors
 
 
 class Encoder(Protocol):
@@ -160,15 +157,24 @@ class MiniLMEncoder:
         )
         out = []
         for row, spans in zip(rows, enc["offset_mapping"], strict=True):
-            # [CLS] and [SEP] come first and last; their offsets are (0, 0).
-            out.append(token_vectors(row.float().numpy()[1:-1], np.asarray(spans[1:-1], dtype=np.int64)))
+            # [CLS] and [SEP] come first and last (offsets (0, 0)); they count in the mean pooling.
+            every = row.float().numpy()
+            inner = np.zeros(len(every), dtype=bool)
+            inner[1:-1] = True
+            out.append(token_vectors(every, np.asarray(spans, dtype=np.int64), inner))
         return out
 
 
-def token_vectors(rows: Vectors, spans: npt.NDArray[np.int64]) -> TokenVectors:
-    """Return `rows` (one per word piece) L2-normalised, with their character `spans`."""
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return TokenVectors((rows / np.clip(norms, 1e-12, None)).astype(np.float32), spans.reshape(-1, 2))
+def _normalised(rows: Vectors) -> Vectors:
+    norms = np.linalg.norm(rows, axis=-1, keepdims=True)
+    return (rows / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def token_vectors(rows: Vectors, spans: npt.NDArray[np.int64], own: npt.NDArray[np.bool_]) -> TokenVectors:
+    """Return the word pieces `own` marks among a text's `rows` (the model's output for each of its
+    positions, padding excluded), L2-normalised, with their character `spans`, and the text's
+    vector: the mean of all the rows, normalised, as the model's pooling computes it."""
+    return TokenVectors(_normalised(rows[own]), spans[own].reshape(-1, 2), _normalised(rows.mean(axis=0)))
 
 
 def _model_dir() -> Path:

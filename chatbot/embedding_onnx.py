@@ -137,10 +137,10 @@ class OnnxMiniLM:
         for start in range(0, len(texts), batch_size):
             encodings, hidden, _ = self._run(texts[start : start + batch_size])
             for e, rows in zip(encodings, hidden, strict=True):
-                # Neither [CLS]/[SEP] nor padding: the text's own pieces.
-                own = (np.array(e.special_tokens_mask) == 0) & (np.array(e.attention_mask) == 1)
-                spans = np.array(e.offsets, dtype=np.int64)[own]
-                out.append(token_vectors(rows[own], spans))
+                attended = np.array(e.attention_mask) == 1  # not padding
+                own = (np.array(e.special_tokens_mask) == 0)[attended]  # nor [CLS]/[SEP]
+                spans = np.array(e.offsets, dtype=np.int64)[attended]
+                out.append(token_vectors(rows[attended], spans, own))
         return out
 
     def _run(self, texts: list[str]) -> tuple[list[Any], Vectors, dict[str, Any]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,11 +25,12 @@ from chatbot.lexical import term_spans
 class PassageTokens:
     """Passages' word-piece vectors, computed on demand and kept (passages recur across questions).
 
-    Shared by concurrent answers, so lookups and updates hold a lock. Kept as float16: a passage
-    of 128 pieces takes 100 kB.
+    Shared by concurrent answers, so lookups and updates hold a lock. A passage of 128 pieces
+    takes 200 kB (float32: kept as float16, the conversion back cost a third of the token match's
+    time), so the default keeps as many passages as are prewarmed (Settings.prewarm_max_passages).
     """
 
-    def __init__(self, encoder: Encoder, max_entries: int = 5_000) -> None:
+    def __init__(self, encoder: Encoder, max_entries: int = 2_000) -> None:
         self.encoder = encoder
         self.max_entries = max_entries
         self._cache: dict[str, TokenVectors] = {}
@@ -45,18 +47,23 @@ class PassageTokens:
             computed = self.encoder.encode_tokens([by_key[k] for k in missing])
             if computed is None:
                 return None
-            compact = [TokenVectors(t.vectors.astype(np.float16), t.spans) for t in computed]
-            found.update(zip(missing, compact, strict=True))
+            found.update(zip(missing, computed, strict=True))
             with self._lock:
                 if len(self._cache) + len(missing) > self.max_entries:
                     self._cache.clear()
-                self._cache.update(zip(missing, compact, strict=True))
+                self._cache.update(zip(missing, computed, strict=True))
         return [found[k] for k in keys]
 
 
-def question_pieces(
-    tokens: TokenVectors, question: str, weights: dict[str, float]
-) -> tuple[Vectors, Vectors]:
+@dataclass(frozen=True)
+class QuestionWords:
+    """The question's content words as the token match reads them: one vector and weight each."""
+
+    vectors: Vectors
+    weights: Vectors
+
+
+def question_words(tokens: TokenVectors, question: str, weights: dict[str, float]) -> QuestionWords:
     """Return the vectors of the question's content words and their weights.
 
     A word counts once, by its first word piece (whose vector is read in the context of the whole
@@ -70,13 +77,26 @@ def question_pieces(
         if w > 0 and start in first_piece:
             rows.append(first_piece[start])
             out_weights.append(w)
-    return tokens.vectors[rows].astype(np.float32), np.array(out_weights, dtype=np.float32)
+    return QuestionWords(tokens.vectors[rows], np.array(out_weights, dtype=np.float32))
 
 
-def token_match(question: tuple[Vectors, Vectors], pieces: Vectors) -> float:
-    """Return the weighted mean, over the question's words, of each one's best cosine with `pieces`."""
-    vectors, weights = question
-    if not len(weights) or not len(pieces):
-        return 0.0
-    best = (vectors @ pieces.astype(np.float32).T).max(axis=1)
-    return float(best @ weights / weights.sum())
+class PassageMatch:
+    """The cosines of the question's words with every word piece of one passage, computed once
+    and read per sentence."""
+
+    def __init__(self, words: QuestionWords, passage: TokenVectors) -> None:
+        self.weights = words.weights
+        self.total = float(words.weights.sum())
+        # Pieces come in text order, so a sentence's pieces are a run found by bisection.
+        self.starts = np.ascontiguousarray(passage.spans[:, 0])
+        self.ends = np.ascontiguousarray(passage.spans[:, 1])
+        self.cosines = words.vectors @ passage.vectors.T  # (words, pieces)
+
+    def within(self, start: int, end: int) -> float:
+        """Return the token match of the passage's characters [start, end) (a sentence): the
+        weighted mean, over the question's words, of each one's best cosine with its pieces."""
+        first = int(np.searchsorted(self.starts, start, side="left"))
+        last = int(np.searchsorted(self.ends, end, side="right"))
+        if self.total <= 0 or last <= first:
+            return 0.0
+        return float(self.cosines[:, first:last].max(axis=1) @ self.weights / self.total)

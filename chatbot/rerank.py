@@ -16,9 +16,9 @@ import numpy as np
 
 from chatbot.answer_type import asks_for_list, expected_type, has_list, has_type
 from chatbot.chunking import text_hash
-from chatbot.embedding import Encoder, Vectors
+from chatbot.embedding import Encoder, TokenVectors, Vectors
 from chatbot.focus import focus_phrase, unqualified
-from chatbot.late_interaction import PassageTokens, question_pieces, token_match
+from chatbot.late_interaction import PassageMatch, PassageTokens, question_words
 from chatbot.lexical import coverage, term_set, tokenize
 from chatbot.retrieve import IndexAids
 from chatbot.sentences import Sentence, refers_back, split_sentences
@@ -177,26 +177,17 @@ class SentenceScorer:
         return len(texts)
 
     def _token_matcher(
-        self, question: str, terms: dict[str, float], hits: list[Hit]
+        self, asked: TokenVectors | None, question: str, terms: dict[str, float], hits: list[Hit]
     ) -> Callable[[Hit, Sentence], float]:
-        """Return a function giving a sentence's token match with `question` (always 0 when the
-        weight is 0, the encoder has no word-piece vectors, or `terms` carry earlier turns)."""
-        # A follow-up ("Which body approved it?") names its subject in earlier turns, which the
-        # match cannot see, so its few own words would outweigh them. Measured: matching follow-ups
-        # too (at full or half weight) moved the passage of 1 dev and 1 test follow-up off rank 1
-        # (dev hit@1 0.952 → 0.944), while answering 1 more test and 1 more calib follow-up.
-        followup = bool(terms.keys() - set(tokenize(question)))
-        if self.settings.weight_token_match and not followup:
+        """Return a function giving a sentence's token match with `question`, whose word pieces
+        are `asked` (always 0 when None, when the weight is 0 or the encoder has none)."""
+        if asked is not None and self.settings.weight_token_match:
             passages = self.tokens.get([hit.chunk.text for hit in hits])
-            asked = self.tokens.encoder.encode_tokens([question])
-            if passages is not None and asked is not None:
-                words = question_pieces(asked[0], question, terms)
-                by_chunk = {hit.chunk.chunk_id: p for hit, p in zip(hits, passages, strict=True)}
-
-                def match(hit: Hit, sent: Sentence) -> float:
-                    return token_match(words, by_chunk[hit.chunk.chunk_id].within(sent.start, sent.end))
-
-                return match
+            if passages is not None:
+                words = question_words(asked, question, terms)
+                pairs = zip(hits, passages, strict=True)
+                by_chunk = {hit.chunk.chunk_id: PassageMatch(words, p) for hit, p in pairs}
+                return lambda hit, sent: by_chunk[hit.chunk.chunk_id].within(sent.start, sent.end)
         return lambda hit, sent: 0.0
 
     def score(
@@ -206,9 +197,11 @@ class SentenceScorer:
         hits: list[Hit],
         aids: IndexAids,
         question: str,
+        asked: TokenVectors | None = None,
     ) -> list[ScoredSentence]:
         """Return every sentence of `hits` scored for `question` (whose weighted terms are `terms`,
-        earlier turns included, and whose embedding is `query`), best first."""
+        earlier turns included, and whose embedding is `query`), best first. The token match
+        (late_interaction.py) reads the question's word pieces `asked`; None leaves it out."""
         s = self.settings
         kind = expected_type(question)
         numbers = question_numbers(question)
@@ -237,7 +230,7 @@ class SentenceScorer:
             return passage_terms[hit.chunk.chunk_id] if text is hit.chunk.text else term_set(text)
 
         unnamed = {hit.chunk.chunk_id: 1.0 - coverage(focus, named(hit)) if focus else 0.0 for hit in hits}
-        matching = self._token_matcher(question, terms, hits)
+        matching = self._token_matcher(asked, question, terms, hits)
         listing = s.weight_list if asks_for_list(question) else 0.0
         out = []
         for (hit, sent, lead), sim in zip(spans, sims, strict=True):

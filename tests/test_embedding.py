@@ -108,6 +108,10 @@ def test_the_export_gives_the_model_s_own_word_piece_vectors(onnx_dir):
         assert np.abs(ours.vectors - theirs.vectors).max() < 1e-5
         assert (ours.spans == theirs.spans).all()
         assert np.allclose(np.linalg.norm(ours.vectors, axis=1), 1.0, atol=1e-5)
+        assert np.abs(ours.pooled - theirs.pooled).max() < 1e-5
+    # The pooled vector is the text's own embedding.
+    pooled = np.vstack([t.pooled for t in fast.encode_tokens(texts)])
+    assert np.abs(pooled - reference.encode_queries(texts)).max() < 1e-5
     pieces = fast.encode_tokens([texts[0]])[0]
     # [CLS] and [SEP] are left out; each piece points at the characters it came from.
     assert [texts[0][a:b] for a, b in pieces.spans][:5] == ["Which", "was", "founded", "earlier", ","]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from chatbot.embedding_e5 import E5Encoder
-from chatbot.late_interaction import PassageTokens, question_pieces, token_match
+from chatbot.late_interaction import PassageMatch, PassageTokens, question_words
 from chatbot.lexical import tokenize
 from tests.conftest import CountingEncoder
 
@@ -15,17 +15,19 @@ def _weights(question: str) -> dict[str, float]:
 
 
 def _match(encoder, question: str, sentence: str) -> float:
-    asked = question_pieces(encoder.encode_tokens([question])[0], question, _weights(question))
-    return token_match(asked, encoder.encode_tokens([sentence])[0].vectors)
+    words = question_words(encoder.encode_tokens([question])[0], question, _weights(question))
+    return PassageMatch(words, encoder.encode_tokens([sentence])[0]).within(0, len(sentence))
 
 
 def test_only_the_question_s_weighted_words_are_matched(encoder):
     question = "Is there a financial district in the zone?"
     pieces = encoder.encode_tokens([question])[0]
-    vectors, weights = question_pieces(pieces, question, {"financi": 2.0, "zone": 1.0})
+    words = question_words(pieces, question, {"financi": 2.0, "zone": 1.0})
     # "Is", "there", "a", "in", "the" are stopwords; "district" has no weight here.
-    assert vectors.shape == (2, encoder.dim)
-    assert weights.tolist() == [2.0, 1.0]
+    assert words.vectors.shape == (2, encoder.dim)
+    assert words.weights.tolist() == [2.0, 1.0]
+    # One run of the model also gives the question's own vector.
+    assert np.allclose(pieces.pooled, encoder.encode_queries([question])[0], atol=1e-5)
 
 
 def test_a_sentence_saying_it_in_other_words_matches_better_than_an_unrelated_one(encoder):
@@ -55,10 +57,14 @@ def test_passage_pieces_are_computed_once_and_read_by_character_span(encoder):
     again = tokens.get([passage])
     assert calls == [[passage]]
     assert first is not None and again is not None
-    assert first[0].vectors.dtype == np.float16
-    second_sentence = passage.index("It")
-    inside = first[0].within(second_sentence, len(passage))
-    assert 0 < len(inside) < len(first[0].vectors)
+    second = passage.index("It")
+    asked = "What area does it cover?"
+    words = question_words(encoder.encode_tokens([asked])[0], asked, _weights(asked))
+    match = PassageMatch(words, first[0])
+    # Only the pieces inside a sentence's characters count: "covers … square kilometers" is in
+    # the second one.
+    assert match.within(second, len(passage)) > match.within(0, second - 1)
+    assert match.within(len(passage), len(passage)) == 0.0
 
 
 def test_an_encoder_without_word_piece_vectors_gives_none():

@@ -11,48 +11,31 @@ No cross-encoder ships inside a PyPI wheel (see the README); this is the package
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from chatbot.chunking import text_hash
 from chatbot.embedding import Encoder, TokenVectors, Vectors
 from chatbot.lexical import term_spans
+from chatbot.text_cache import TextCache
 
 
 class PassageTokens:
     """Passages' word-piece vectors, computed on demand and kept (passages recur across questions).
 
-    Shared by concurrent answers, so lookups and updates hold a lock. A passage of 128 pieces
-    takes 200 kB (float32: kept as float16, the conversion back cost a third of the token match's
-    time), so the default keeps as many passages as are prewarmed (Settings.prewarm_max_passages).
+    A passage of 128 pieces takes 200 kB (float32: kept as float16, the conversion back cost a
+    third of the token match's time), so the default keeps as many passages as are prewarmed
+    (Settings.prewarm_max_passages).
     """
 
     def __init__(self, encoder: Encoder, max_entries: int = 2_000) -> None:
         self.encoder = encoder
-        self.max_entries = max_entries
-        self._cache: dict[str, TokenVectors] = {}
-        self._lock = threading.Lock()
+        self._cache: TextCache[TokenVectors] = TextCache(max_entries)
 
     def get(self, texts: Sequence[str]) -> list[TokenVectors] | None:
         """Return the word-piece vectors of each text, or None when the encoder has none (e5)."""
-        keys = [text_hash(t) for t in texts]
-        with self._lock:
-            found = {k: self._cache[k] for k in keys if k in self._cache}
-        missing = list(dict.fromkeys(k for k in keys if k not in found))
-        if missing:
-            by_key = dict(zip(keys, texts, strict=True))
-            computed = self.encoder.encode_tokens([by_key[k] for k in missing])
-            if computed is None:
-                return None
-            found.update(zip(missing, computed, strict=True))
-            with self._lock:
-                if len(self._cache) + len(missing) > self.max_entries:
-                    self._cache.clear()
-                self._cache.update(zip(missing, computed, strict=True))
-        return [found[k] for k in keys]
+        return self._cache.get(texts, self.encoder.encode_tokens)
 
 
 @dataclass(frozen=True)

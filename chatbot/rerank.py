@@ -7,7 +7,6 @@ rare terms the sentence and its passage contain.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -15,7 +14,6 @@ from functools import lru_cache
 import numpy as np
 
 from chatbot.answer_type import asks_for_list, expected_type, has_list, has_type
-from chatbot.chunking import text_hash
 from chatbot.embedding import Encoder, TokenVectors, Vectors
 from chatbot.focus import focus_phrase, unqualified
 from chatbot.late_interaction import PassageMatch, PassageTokens, question_words
@@ -23,38 +21,24 @@ from chatbot.lexical import coverage, term_set, tokenize
 from chatbot.retrieve import IndexAids
 from chatbot.sentences import Sentence, refers_back, split_sentences
 from chatbot.settings import Settings
+from chatbot.text_cache import TextCache
 from chatbot.types import Chunk, Hit
 
 
 class SentenceVectors:
-    """Sentence embeddings computed on demand and kept, since passages recur across questions.
-
-    Shared by the chat's concurrent answers, so lookups and updates hold a lock.
-    """
+    """Sentence embeddings computed on demand and kept, since passages recur across questions."""
 
     def __init__(self, encoder: Encoder, max_entries: int = 50_000) -> None:
         self.encoder = encoder
-        self.max_entries = max_entries
-        self._cache: dict[str, Vectors] = {}
-        self._lock = threading.Lock()
+        self._cache: TextCache[Vectors] = TextCache(max_entries)
 
     def get(self, texts: list[str]) -> Vectors:
         """Return one normalised vector per text."""
         if not texts:
             return np.zeros((0, self.encoder.dim), dtype=np.float32)
-        keys = [text_hash(t) for t in texts]
-        with self._lock:
-            found = {k: self._cache[k] for k in keys if k in self._cache}
-        missing = list(dict.fromkeys(k for k in keys if k not in found))
-        if missing:
-            by_key = dict(zip(keys, texts, strict=True))
-            vectors = self.encoder.encode_passages([by_key[k] for k in missing])
-            found.update(zip(missing, vectors, strict=True))
-            with self._lock:
-                if len(self._cache) + len(missing) > self.max_entries:
-                    self._cache.clear()
-                self._cache.update(zip(missing, vectors, strict=True))
-        return np.vstack([found[k] for k in keys])
+        rows = self._cache.get(texts, self.encoder.encode_passages)
+        assert rows is not None  # encode_passages always computes
+        return np.vstack(rows)
 
 
 @dataclass(frozen=True)

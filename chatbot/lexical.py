@@ -82,7 +82,8 @@ def tokenize(text: str) -> list[str]:
 
 def term_spans(text: str) -> list[tuple[int, int, str]]:
     """Return each content term of `text` (see tokenize) with the [start, end) of its word."""
-    return [(m.start(), m.end(), t) for m in _TOKEN.finditer(text.lower()) for t in tokenize(m.group(0))]
+    # Matched on `text` itself, not its lower case, whose offsets can differ ("İ" lowers to 2 characters).
+    return [(m.start(), m.end(), t) for m in _TOKEN.finditer(text) for t in tokenize(m.group(0))]
 
 
 class LexicalIndex:

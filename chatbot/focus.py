@@ -26,6 +26,13 @@ _FOCUS = (
 _VERB_PHRASE = re.compile(
     r"^[a-z]+ed(?:\s+(?:earlier|first|later|last|before|after|recently|most|least))?$", re.IGNORECASE
 )
+# "What is Liangjiang aiming to become", "What are European research institutions invited to do",
+# "What is being done": the "is" is an auxiliary of the verb that ends the phrase, and the question
+# asks what is done, not about a thing it names.
+_ENDS_IN_VERB = re.compile(
+    r"(?:^|\s)(?:[a-z]+(?:ing|ed)|being|done|meant|made|given|built|taken|held|set|paid|sold|spent|chosen|known|seen)$",
+    re.IGNORECASE,
+)
 # Shell nouns (Schmid 2000): words that stand for an idea the sentence spells out in its own words
 # ("the state of relations" → "a tense time"; "ambitions" → "plans to develop"), so an answer
 # rarely repeats them. A focus headed by one names nothing the passage must contain.
@@ -48,7 +55,11 @@ def focus_phrase(question: str) -> str:
         if m:
             focus = m.group("focus").strip()
             words = focus.lower().split()
-            passive = pattern is _FOCUS[0] and m.group("article") is None and _VERB_PHRASE.match(focus)
+            passive = (
+                pattern is _FOCUS[0]
+                and m.group("article") is None
+                and bool(_VERB_PHRASE.match(focus) or _ENDS_IN_VERB.search(focus))
+            )
             if not words or passive or words[-1] in _SHELL_NOUNS:
                 return ""
             return focus

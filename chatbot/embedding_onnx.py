@@ -133,15 +133,17 @@ class OnnxMiniLM:
 
     def encode_tokens(self, texts: list[str], batch_size: int) -> list[TokenVectors]:
         """Return each text's word-piece vectors (see embedding.TokenVectors)."""
-        out: list[TokenVectors] = []
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding, as in encode
+        out: dict[int, TokenVectors] = {}
         for start in range(0, len(texts), batch_size):
-            encodings, hidden, _ = self._run(texts[start : start + batch_size])
-            for e, rows in zip(encodings, hidden, strict=True):
+            batch = order[start : start + batch_size]
+            encodings, hidden, _ = self._run([texts[i] for i in batch])
+            for i, e, rows in zip(batch, encodings, hidden, strict=True):
                 attended = np.array(e.attention_mask) == 1  # not padding
                 own = (np.array(e.special_tokens_mask) == 0)[attended]  # nor [CLS]/[SEP]
                 spans = np.array(e.offsets, dtype=np.int64)[attended]
-                out.append(token_vectors(rows[attended], spans, own))
-        return out
+                out[i] = token_vectors(rows[attended], spans, own)
+        return [out[i] for i in range(len(texts))]
 
     def _run(self, texts: list[str]) -> tuple[list[Any], Vectors, dict[str, Any]]:
         """Return the encodings of `texts`, the model's last hidden state, and its inputs."""

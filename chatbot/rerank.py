@@ -164,14 +164,21 @@ class SentenceScorer:
         self, asked: TokenVectors | None, question: str, terms: dict[str, float], hits: list[Hit]
     ) -> Callable[[Hit, Sentence], float]:
         """Return a function giving a sentence's token match with `question`, whose word pieces
-        are `asked` (always 0 when None, when the weight is 0 or the encoder has none)."""
+        are `asked` (always 0 when None, when the weight is 0 or the encoder has none), for the
+        sentences of the first `settings.token_match_candidates` hits as retrieved (0 for the rest)."""
         if asked is not None and self.settings.weight_token_match:
-            passages = self.tokens.get([hit.chunk.text for hit in hits])
+            matched = hits[: self.settings.token_match_candidates]
+            passages = self.tokens.get([hit.chunk.text for hit in matched])
             if passages is not None:
                 words = question_words(asked, question, terms)
-                pairs = zip(hits, passages, strict=True)
+                pairs = zip(matched, passages, strict=True)
                 by_chunk = {hit.chunk.chunk_id: PassageMatch(words, p) for hit, p in pairs}
-                return lambda hit, sent: by_chunk[hit.chunk.chunk_id].within(sent.start, sent.end)
+
+                def match(hit: Hit, sent: Sentence) -> float:
+                    found = by_chunk.get(hit.chunk.chunk_id)
+                    return found.within(sent.start, sent.end) if found else 0.0
+
+                return match
         return lambda hit, sent: 0.0
 
     def score(

@@ -44,9 +44,9 @@ def confidence(best: ScoredSentence, settings: Settings) -> float:
     )
 
 
-def judged_sentence(sentences: Sequence[ScoredSentence], settings: Settings) -> ScoredSentence:
+def judged_sentence(sentences: Sequence[ScoredSentence]) -> ScoredSentence:
     """Return the sentence whose confidence decides whether to abstain: the best by its score
-    without the token match.
+    without the token match (`word_score`).
 
     The token match may rank first a sentence that says the answer in other words than the
     question's, with little of the lexical evidence the confidence weighs; the confidence was fitted
@@ -54,7 +54,7 @@ def judged_sentence(sentences: Sequence[ScoredSentence], settings: Settings) -> 
     added false abstentions on dev, test and calib; the best of the first two answered more
     unanswerable questions).
     """
-    return max(sentences, key=lambda c: c.score - settings.weight_token_match * c.token_match)
+    return max(sentences, key=lambda c: c.word_score)
 
 
 def _quote(c: ScoredSentence) -> str:
@@ -160,7 +160,7 @@ def compose_answer(
     if not sentences:
         return Answer(question, ABSTAIN_TEXT, True, (), index_version, tuple(hits))
     best = sentences[0]
-    judged = judged_sentence(sentences, settings)
+    judged = judged_sentence(sentences)
     if (
         confidence(judged, settings) < settings.abstain_below
         if is_mostly_chinese(question) == is_mostly_chinese(judged.text)

@@ -165,7 +165,8 @@ class MiniLMEncoder:
         return out
 
 
-def _normalised(rows: Vectors) -> Vectors:
+def normalised(rows: Vectors) -> Vectors:
+    """Return `rows` (or one vector) scaled to unit L2 norm, as float32."""
     norms = np.linalg.norm(rows, axis=-1, keepdims=True)
     return (rows / np.clip(norms, 1e-12, None)).astype(np.float32)
 
@@ -174,7 +175,7 @@ def token_vectors(rows: Vectors, spans: npt.NDArray[np.int64], own: npt.NDArray[
     """Return the word pieces `own` marks among a text's `rows` (the model's output for each of its
     positions, padding excluded), L2-normalised, with their character `spans`, and the text's
     vector: the mean of all the rows, normalised, as the model's pooling computes it."""
-    return TokenVectors(_normalised(rows[own]), spans[own].reshape(-1, 2), _normalised(rows.mean(axis=0)))
+    return TokenVectors(normalised(rows[own]), spans[own].reshape(-1, 2), normalised(rows.mean(axis=0)))
 
 
 def _model_dir() -> Path:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from chatbot.durable import fsync_file, replace
-from chatbot.embedding import TokenVectors, Vectors, token_vectors
+from chatbot.embedding import TokenVectors, Vectors, normalised, token_vectors
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +158,4 @@ class OnnxMiniLM:
     def _encode_batch(self, texts: list[str]) -> Vectors:
         _, hidden, feeds = self._run(texts)
         mask = feeds["attention_mask"][..., None].astype(np.float32)
-        pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return normalised((hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None))

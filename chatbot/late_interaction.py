@@ -25,11 +25,10 @@ class PassageTokens:
     """Passages' word-piece vectors, computed on demand and kept (passages recur across questions).
 
     Kept as float32, 200 kB for a passage of 128 pieces: float16 halved that, but converting back
-    took a third of the token match's time. The default size matches the number of passages
-    prewarmed at start-up (Settings.prewarm_max_passages).
+    took a third of the token match's time.
     """
 
-    def __init__(self, encoder: Encoder, max_entries: int = 2_000) -> None:
+    def __init__(self, encoder: Encoder, max_entries: int) -> None:
         self.encoder = encoder
         self._cache: TextCache[TokenVectors] = TextCache(max_entries)
 

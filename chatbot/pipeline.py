@@ -79,7 +79,9 @@ class Chatbot:
         self.encoder = encoder or make_encoder(settings)
         self.aids = AidsCache(settings)  # BM25 and chunk vectors, built once per index version
         self.retriever: Retriever = make_retriever(settings, self.aids)
-        self.scorer = SentenceScorer(SentenceVectors(self.encoder), PassageTokens(self.encoder), settings)
+        # As many passages' word pieces as are embedded at start-up (prewarm_sentences).
+        tokens = PassageTokens(self.encoder, max(settings.prewarm_max_passages, settings.candidates))
+        self.scorer = SentenceScorer(SentenceVectors(self.encoder), tokens, settings)
         self._index: LoadedIndex | None = None
         self._lock = threading.Lock()
         self._answers = AnswerMemory(settings.remembered_answers)  # what follow-ups refer back to

@@ -1,8 +1,8 @@
 """Score every sentence of the candidate passages against the question, and rerank passages by it.
 
 No cross-encoder whose weights ship inside a PyPI wheel could be found (see the README), so the
-reranker is the embedding model applied per sentence, combined with how much of the question's
-rare terms the sentence and its passage contain.
+reranker is the embedding model applied per sentence and per word piece (late_interaction.py),
+combined with how much of the question's rare terms the sentence and its passage contain.
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ class ScoredSentence:
 
     `start`/`end` are offsets inside the passage; `coverage` is the rarity-weighted share of the
     question's terms found in the sentence, `context` the same share in the whole passage,
-    `token_match` how closely its word pieces match the question's words (late_interaction.py);
+    `token_match` how closely its word pieces match the question's words (late_interaction.py),
+    `word_score` the score without the token match (what abstention judges, see
+    answer.judged_sentence);
     `untyped` says whether a kind of answer was asked for (a date for "when") and the sentence
     lacks it, `numbers_missing` whether a number of the question (a year, say) is absent from the
     passage and its date, and `focus_missing` the rarity-weighted share of what the question asks
@@ -68,6 +70,7 @@ class ScoredSentence:
     numbers_missing: bool
     focus_missing: float
     score: float
+    word_score: float
     lead_start: int | None = None
 
     @property
@@ -231,14 +234,13 @@ class SentenceScorer:
             cid = hit.chunk.chunk_id
             typed = has_type(sent.text, kind)
             match = matching(hit, sent)
-            score = (
+            word_score = (
                 s.weight_answer_type * typed
                 + listing * has_list(sent.text)
                 + s.weight_cosine * float(sim)
                 + s.weight_passage_cosine * passage_cos[cid]
                 + s.weight_coverage * cov
                 + s.weight_context * context[cid]
-                + s.weight_token_match * match
             )
             out.append(
                 ScoredSentence(
@@ -253,7 +255,8 @@ class SentenceScorer:
                     untyped=kind is not None and not typed,
                     numbers_missing=missing[cid],
                     focus_missing=unnamed[cid],
-                    score=score,
+                    score=word_score + s.weight_token_match * match,
+                    word_score=word_score,
                     lead_start=lead.start if lead and s.quote_lead_sentence else None,
                 )
             )

@@ -140,8 +140,9 @@ class Settings(BaseSettings):
     # the token match (dev / test / calib key-fact): 0.85 → 0.905 / 0.789 / 0.833, 0.8 → 0.913 /
     # 0.842 / 0.833, 0.75 → 0.913 / 0.842 / 0.867 (longer answers for one calib question).
     sentence_keep_ratio: float = Field(0.8, gt=0, le=1)
-    # Abstention: confidence = context·w_context + coverage·w_coverage + cosine·w_cosine of the best
-    # sentence, less a penalty for each thing it lacks; abstain below `abstain_below`. Fitted by
+    # Abstention: confidence = context·w_context + coverage·w_coverage + cosine·w_cosine of the judged
+    # sentence (the best without the token match: answer.judged_sentence), less a penalty for each
+    # thing it lacks; abstain below `abstain_below`. Fitted by
     # class-balanced logistic regression on dev.jsonl (eval/calibrate_abstention.py); the values are
     # its coefficients divided by the context weight (the cosine's came out at 0: once the lexical
     # evidence is in, MiniLM's cosine adds nothing), and the threshold is the highest with false

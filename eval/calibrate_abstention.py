@@ -48,7 +48,7 @@ def collect(bot: pipeline.Chatbot, paths: list[Path]) -> tuple[np.ndarray, np.nd
     compose = pipeline.compose_answer
 
     def spy(question, sentences, *rest):  # type: ignore[no-untyped-def]
-        seen.append(judged_sentence(sentences, bot.settings) if sentences else None)
+        seen.append(judged_sentence(sentences) if sentences else None)
         return compose(question, sentences, *rest)
 
     pipeline.compose_answer = spy

@@ -99,9 +99,11 @@ def _scored(
     chunk = Chunk("d.txt#0", "d.txt", "A title", None, passage, 0, len(passage), "h")
     start = passage.index(text)
     fields = {"coverage": 1.0, "context": 1.0, "token_match": 0.5} | evidence
+    # The score is the words' score plus the token match at its default weight of 1.
     return ScoredSentence(
         Hit(chunk, 1.0, 1), text, start, start + len(text), cosine=-0.5, **fields,
-        untyped=False, numbers_missing=False, focus_missing=0.0, score=score, lead_start=lead_start,
+        untyped=False, numbers_missing=False, focus_missing=0.0, score=score,
+        word_score=score - fields["token_match"], lead_start=lead_start,
     )  # fmt: skip
 
 

@@ -36,7 +36,7 @@ def _sentences(doc_text: str, doc_id: str = "a.txt") -> list[ScoredSentence]:
     parts = split_sentences(doc_text)
     return [
         ScoredSentence(
-            hit, s.text, s.start, s.end, 0.5, 0.5, 0.5, 0.5, False, False, 0.0, 1.0,
+            hit, s.text, s.start, s.end, 0.5, 0.5, 0.5, 0.5, False, False, 0.0, 1.0, 1.0,
             lead_start=parts[i - 1].start if i and refers_back(s.text) else None,
         )
         for i, s in enumerate(parts)

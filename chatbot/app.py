@@ -13,22 +13,11 @@ from chatbot.logins import auth_pairs
 from chatbot.pipeline import Chatbot, InvalidQuestion, check_question
 from chatbot.render import answer_markdown, escape_markdown, sources_html
 from chatbot.store import IndexCorrupt, IndexMismatch, IndexMissing
+from chatbot.types import Answer
+from chatbot.writers import Delta
 
 log = logging.getLogger(__name__)
 
-TITLE = "Liangjiang New Area — investor Q&A"
-DESCRIPTION = (
-    "Ask about Chongqing's Liangjiang New Area: its industries, investment projects, partners, "
-    "figures and policies. Answers quote the source documents, with numbered sources below."
-)
-EXAMPLES = [
-    "What was the GDP of Liangjiang New Area in 2020?",
-    "How many projects were signed at the 2023 Global Investment Promotion Conference?",
-    "Which foreign companies already operate in Liangjiang?",
-    "How large is Liangjiang New Area?",
-]
-# Words per streamed update: small enough to look live, large enough not to flood the socket.
-STREAM_WORDS = 4
 SEARCHING = "Searching the documents…"
 FAILED = "Something went wrong while answering; please try again."
 # Errors about the index that the person running the chat can fix (the message says how).
@@ -110,8 +99,17 @@ def build_app(bot: Chatbot) -> gr.Blocks:
             return
         shown = history + [{"role": "user", "content": escape_markdown(tidy)}]
         yield "", shown + [{"role": "assistant", "content": SEARCHING}], asked, index_note(bot)
+        note = index_note(bot)  # once per answer, not once per streamed update
+        answer: Answer | None = None
+        written = ""
         try:
-            answer = bot.ask(tidy, _history_strings(asked, settings.max_history_turns))
+            for event in bot.stream(tidy, _history_strings(asked, settings.max_history_turns)):
+                if isinstance(event, Delta):
+                    written += event.text
+                    partial = escape_markdown(written.rstrip()) + " …"
+                    yield "", shown + [{"role": "assistant", "content": partial}], asked, note
+                else:
+                    answer = event.answer
         except INDEX_ERRORS as exc:
             gr.Warning(str(exc))
             yield message, history, asked, str(exc)
@@ -121,12 +119,9 @@ def build_app(bot: Chatbot) -> gr.Blocks:
             gr.Warning(FAILED)
             yield message, history, asked, index_note(bot)
             return
+        if answer is None:  # the stream ended early (the Stop button): nothing to show
+            return
         asked = asked + [tidy]
-        note = index_note(bot)  # once per answer, not once per streamed update
-        words = answer.text.split(" ")
-        for i in range(STREAM_WORDS, len(words), STREAM_WORDS):
-            partial = escape_markdown(" ".join(words[:i])) + " …"
-            yield "", shown + [{"role": "assistant", "content": partial}], asked, note
         final = shown + [
             {"role": "assistant", "content": answer_markdown(answer)},
             {"role": "assistant", "content": sources_html(answer, answer.built_at or None)},
@@ -159,8 +154,8 @@ def build_app(bot: Chatbot) -> gr.Blocks:
             return failed, index_note(bot)
         return report_summary(report), index_note(bot)
 
-    with gr.Blocks(title=TITLE) as demo:
-        gr.Markdown(f"# {TITLE}\n{DESCRIPTION}", elem_id="intro")
+    with gr.Blocks(title=settings.app_title) as demo:
+        gr.Markdown(f"# {settings.app_title}\n{settings.app_description}", elem_id="intro")
         chat = gr.Chatbot(
             label="Conversation",
             height=520,
@@ -173,14 +168,17 @@ def build_app(bot: Chatbot) -> gr.Blocks:
         asked = gr.State([])
         with gr.Row():
             box = gr.Textbox(
-                placeholder="Ask a question about Liangjiang New Area…",
+                placeholder=settings.question_placeholder,
                 show_label=False,
                 scale=8,
                 min_width=200,
                 elem_id="question",
             )
             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
-        gr.Examples(EXAMPLES, inputs=box, label="Example questions", elem_id="examples")
+            # Cancels the answer being written: closing its stream closes the LLM request too.
+            stop = gr.Button("Stop", variant="stop", scale=1, min_width=80, elem_id="stop")
+        examples = list(settings.example_questions)
+        gr.Examples(examples, inputs=box, label="Example questions", elem_id="examples")
         note = gr.Markdown(index_note(bot), elem_id="index-note")
         with gr.Accordion("Index", open=False, visible=settings.rebuild_button, elem_id="index-panel"):
             gr.Markdown("Re-read `corpus/` and update the index; questions keep being answered meanwhile.")
@@ -189,9 +187,12 @@ def build_app(bot: Chatbot) -> gr.Blocks:
         # Page and API share one limit: together they never answer more than answer_concurrency at once.
         limit, group = settings.answer_concurrency, "answer"
         outputs = [box, chat, asked, note]
-        for trigger in (box.submit, send.click):
+        answering = [
             trigger(respond, [box, chat, asked], outputs, api_visibility="private",
                     concurrency_limit=limit, concurrency_id=group)
+            for trigger in (box.submit, send.click)
+        ]  # fmt: skip
+        stop.click(None, None, None, cancels=answering, api_visibility="private")  # type: ignore[arg-type]
         chat.clear(lambda: [], None, asked, api_visibility="private")
         rebuild_btn.click(
             rebuild, None, [rebuild_status, note], api_visibility="private",

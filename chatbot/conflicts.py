@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chatbot.lexical import term_set
-from chatbot.rerank import ScoredSentence
+from chatbot.types import ScoredSentence
 
 # A number followed by a unit; units that mean the same thing share one canonical name.
 _UNITS = {
@@ -94,9 +94,14 @@ def measures(question: str) -> tuple[set[str], set[str]]:
 
 
 def find_conflict(
-    sentences: Sequence[ScoredSentence], min_share: float, min_coverage: float, question: str
+    sentences: Sequence[ScoredSentence],
+    min_share: float,
+    min_coverage: float,
+    units: frozenset[str],
+    nouns: frozenset[str],
 ) -> list[ScoredSentence]:
-    """Return one sentence per document when documents disagree on what `question` asks, else [].
+    """Return one sentence per document when documents disagree on the measure a question asks
+    about (one of `units`, or a count of one of `nouns`: see measures), else [].
 
     Only sentences scoring at least `min_share` of the best one and holding at least
     `min_coverage` of the question's terms (so that they speak of the same thing) are compared,
@@ -106,12 +111,11 @@ def find_conflict(
     """
     if not sentences:
         return []
-    units, nouns = measures(question)
     if not units and not nouns:
         return []
     floor = sentences[0].score * min_share
     close = [s for s in sentences if s.score >= floor and s.coverage >= min_coverage]
-    found = [(s, quantities(s.text) + counts(s.text, nouns)) for s in close]
+    found = [(s, quantities(s.text) + counts(s.text, set(nouns))) for s in close]
     asked = [q for _, qs in found for q in qs if q.unit in units or q.unit.startswith("count of ")]
     if not asked:
         return []

@@ -68,10 +68,9 @@ def focus_phrase(question: str) -> str:
 _QUALIFIED = re.compile(r"\b(deputy|vice|former|acting|assistant|honorary)[\s-]+[\w-]+", re.IGNORECASE)
 
 
-def unqualified(sentence: str, question: str) -> str:
+def unqualified(sentence: str, asked: frozenset[str]) -> str:
     """Return `sentence` without titles qualified by a word the question does not use ("deputy director");
-    `sentence` itself when it has no qualified title."""
+    `sentence` itself when it has no qualified title. `asked` are the question's lower-case words."""
     if not _QUALIFIED.search(sentence):
         return sentence
-    asked = {w.lower() for w in re.findall(r"[\w-]+", question)}
     return _QUALIFIED.sub(lambda m: m.group(0) if m.group(1).lower() in asked else " ", sentence)

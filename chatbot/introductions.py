@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
-from chatbot.rerank import ScoredSentence, overlaps
+from chatbot.types import ScoredSentence, overlaps
 
 _TITLES = r"(?:Mr|Ms|Mrs|Miss|Dr|Prof)"
 _TITLED = re.compile(rf"\b{_TITLES}\.?\s+([A-Z][a-z]+)\b")

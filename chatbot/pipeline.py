@@ -2,8 +2,9 @@
 
 Building:  corpus.scan_corpus → clean.clean_text → chunking.chunk_document
            → embedding.Encoder.encode_passages → store.write_version      (indexer.build_index)
-Answering: check the question → followup.resolve → embed it → retrieve.Retriever (dense, BM25 or
-           hybrid) → rerank.SentenceScorer + rerank → answer.compose_answer
+Answering: check the question → followup.resolve → query.analyse (one Query for every stage)
+           → retrieve.Retriever (dense, BM25 or hybrid) → rerankers.Reranker → writers.AnswerWriter
+           (extractive quotes, or an LLM's answer checked against the passages)
 """
 
 from __future__ import annotations
@@ -11,25 +12,22 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
-from chatbot.answer import compose_answer
-from chatbot.embedding import Encoder, TokenVectors, make_encoder
+from chatbot.embedding import Encoder, make_encoder
 from chatbot.followup import AnswerMemory, ResolvedQuestion, person_names, refers_to_person, resolve
 from chatbot.indexer import BuildReport, build_index, index_spec
-from chatbot.late_interaction import PassageTokens
 from chatbot.lexical import is_mostly_chinese
-from chatbot.rerank import (
-    SentenceScorer,
-    SentenceVectors,
-    question_terms,
-    rerank,
-)
+from chatbot.llm.endpoint import Endpoint
+from chatbot.query import Query, analyse
+from chatbot.rerankers import Reranker, make_reranker
 from chatbot.retrieve import AidsCache, Retriever, make_retriever
 from chatbot.settings import Settings
 from chatbot.store import IndexMissing, LoadedIndex, current_version, load_index
 from chatbot.types import Answer
+from chatbot.writers import AnswerEvent, AnswerWriter, Final, final_answer, make_writer
+from chatbot.writers.extractive import ExtractiveWriter
 
 log = logging.getLogger(__name__)
 
@@ -74,20 +72,26 @@ def check_question(question: str, max_chars: int) -> str:
 class Chatbot:
     """Answers questions from the live index, picking up a rebuilt index between questions."""
 
-    def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
+    def __init__(
+        self, settings: Settings, encoder: Encoder | None = None, endpoint: Endpoint | None = None
+    ) -> None:
         self.settings = settings
         self.encoder = encoder or make_encoder(settings)
         self.aids = AidsCache(settings)  # BM25 and chunk vectors, built once per index version
         self.retriever: Retriever = make_retriever(settings, self.aids)
-        # As many passages' word pieces as are embedded at start-up (prewarm_sentences).
-        tokens = PassageTokens(self.encoder, max(settings.prewarm_max_passages, settings.candidates))
-        self.scorer = SentenceScorer(SentenceVectors(self.encoder), tokens, settings)
+        self.reranker: Reranker = make_reranker(settings, self.encoder)
+        # The LLM's address, resolved when first needed; shared with the Chinese index's chatbot so
+        # that one packaged local server answers both.
+        self.endpoint = endpoint or Endpoint(settings)
+        self.writer: AnswerWriter = make_writer(settings, self.encoder, self.endpoint.base_url)
+        # Follow-ups only need the names a previous answer gave: quoting is enough, and instant.
+        self.extractive = ExtractiveWriter(settings)
         self._index: LoadedIndex | None = None
         self._lock = threading.Lock()
         self._answers = AnswerMemory(settings.remembered_answers)  # what follow-ups refer back to
         # Chinese questions go to a second index built with a multilingual model (chinese_index).
         chinese = settings.chinese_settings()
-        self.chinese = Chatbot(chinese) if chinese else None
+        self.chinese = Chatbot(chinese, endpoint=self.endpoint) if chinese else None
 
     def build(
         self,
@@ -147,13 +151,13 @@ class Chatbot:
 
     def warm_up(self) -> None:
         """Load the index, the model and the lexical aids by answering one question end to end."""
-        self.ask("What is Liangjiang New Area?")
+        self.ask(self.settings.warm_up_question)
         chinese = self._built_chinese()
         if chinese:
             # Only the index and model: a whole answer would embed ~80 sentences with e5 (~4 s).
             try:
                 chinese.index()
-                chinese.encoder.encode_queries(["两江新区"])
+                chinese.encoder.encode_queries([self.settings.warm_up_question_zh])
             except Exception as exc:  # English answers must not wait on it; logged, and asked again later
                 log.warning("The Chinese index could not be loaded (%s).", exc)
 
@@ -167,7 +171,7 @@ class Chatbot:
         index = self.index()
         if len(index.chunks) > self.settings.prewarm_max_passages:
             return 0
-        embedded = self.scorer.prewarm(index.chunks)
+        embedded = self.reranker.prewarm(index.chunks)
         # Then the Chinese index's, with e5 (about 22 sentences/s on one core; 134 in the bundled corpus).
         chinese = self._built_chinese()
         return embedded + (chinese.prewarm_sentences() if chinese else 0)
@@ -183,23 +187,54 @@ class Chatbot:
 
         Raises InvalidQuestion for input it cannot take.
         """
+        return final_answer(self.stream(question, history))
+
+    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[AnswerEvent]:
+        """Yield the answer to `question` as it is written: text Deltas, then one Final.
+
+        Raises InvalidQuestion (before yielding anything) for input it cannot take. Closing the
+        generator early (the page's Stop button) cancels the writer's work, an LLM request included.
+        """
         s = self.settings
         question = check_question(question, s.max_question_chars)
         if is_mostly_chinese(question) and not self.encoder.multilingual:
             if self.chinese is None:
-                return Answer(question, CHINESE_UNSUPPORTED, True, (), self.index().version)
+                yield Final(Answer(question, CHINESE_UNSUPPORTED, True, (), self.index().version))
+                return
             try:
-                return self.chinese.ask(question, history)
+                yield from self.chinese.stream(question, history)
             except IndexMissing:
-                return Answer(question, CHINESE_NOT_BUILT, True, (), self.index().version)
-        earlier = [" ".join(h.split()) for h in history if h.strip()]
+                yield Final(Answer(question, CHINESE_NOT_BUILT, True, (), self.index().version))
+            return
         index = self.index()  # one version for the whole question, even if a build switches now
-        resolved = resolve(question, earlier, s.followup_min_terms)
+        query = self._analyse(question, history, index)
+        for event in self._write(query, index):
+            if isinstance(event, Final):
+                answer = replace(
+                    event.answer, question=question, index_version=index.version,
+                    built_at=index.manifest.built_at,
+                )  # fmt: skip
+                self._answers.remember(index.version, question, answer)  # for follow-ups; never served again
+                yield Final(answer)
+            else:
+                yield event
+
+    def analyse(self, question: str, history: Sequence[str] = ()) -> Query:
+        """Return `question` as the answer stage reads it, analysed against the live index."""
+        tidy = check_question(question, self.settings.max_question_chars)
+        return self._analyse(tidy, history, self.index())
+
+    def _analyse(self, question: str, history: Sequence[str], index: LoadedIndex) -> Query:
+        earlier = [" ".join(h.split()) for h in history if h.strip()]
+        resolved = resolve(question, earlier, self.settings.followup_min_terms)
         if resolved.context:
             resolved = self._with_previous_answer(resolved, earlier, index)
-        answer = self._answer(question, resolved, index)
-        self._answers.remember(index.version, question, answer)  # for follow-ups; never served again
-        return answer
+        return self._query(resolved, index)
+
+    def _query(self, resolved: ResolvedQuestion, index: LoadedIndex) -> Query:
+        s = self.settings
+        aids = self.aids.get(index)
+        return analyse(resolved, aids, self.encoder, s.context_term_weight, bool(s.weight_token_match))
 
     def _with_previous_answer(
         self, resolved: ResolvedQuestion, earlier: list[str], index: LoadedIndex
@@ -221,8 +256,12 @@ class Chatbot:
         except InvalidQuestion as e:
             log.info("Follow-up context skipped, the previous question is not valid: %s", e)
             return resolved
-        previous = self._answers.latest(index.version, before) or self._answer(
-            before, resolve(before, earlier[:-1], self.settings.followup_min_terms), index
+        previous = self._answers.latest(index.version, before) or final_answer(
+            self._write(
+                self._query(resolve(before, earlier[:-1], self.settings.followup_min_terms), index),
+                index,
+                self.extractive,
+            )
         )
         if previous.abstained:
             return resolved
@@ -231,33 +270,12 @@ class Chatbot:
         names = " ".join(dict.fromkeys(person_names(said, idf, self.settings.person_name_min_idf)))
         return ResolvedQuestion(resolved.question, f"{resolved.context} {names}".strip())
 
-    def _question_pieces(self, resolved: ResolvedQuestion) -> TokenVectors | None:
-        """Return the word pieces of a standalone question for the token match (their `pooled` is
-        the question's vector: one run of the model gives both), or None.
-
-        None for a follow-up ("Which body approved it?"): it names its subject in earlier turns,
-        which the match cannot see, so its few own words would outweigh them. Measured: matching
-        follow-ups too (at full or half weight) moved the passage of 1 dev and 1 test follow-up
-        off rank 1 (dev hit@1 0.952 → 0.944), while answering 1 more test and 1 more calib one.
-        """
-        if resolved.context or not self.settings.weight_token_match:
-            return None
-        found = self.encoder.encode_tokens([resolved.question])
-        return found[0] if found else None
-
-    def _answer(self, question: str, resolved: ResolvedQuestion, index: LoadedIndex) -> Answer:
-        """Return the answer to `resolved` from `index` (retrieve, score sentences, rerank, compose)."""
+    def _write(
+        self, query: Query, index: LoadedIndex, writer: AnswerWriter | None = None
+    ) -> Iterator[AnswerEvent]:
+        """Yield the answer to `query` from `index`: retrieve, rerank, write."""
         s = self.settings
-        aids = self.aids.get(index)
-        asked = self._question_pieces(resolved)
-        query = asked.pooled if asked else self.encoder.encode_queries([resolved.search_text])[0]
         depth = s.candidates if s.rerank else s.top_k
-        hits = self.retriever.retrieve(resolved.search_text, query, index, depth)
-        terms = question_terms(resolved.question, resolved.context, aids, s.context_term_weight)
-        sentences = self.scorer.score(terms, query, hits, aids, resolved.question, asked)
-        if s.rerank:
-            hits = rerank(hits, sentences, s.top_k, s.rerank_lead)
-            shown = {h.chunk.chunk_id for h in hits}
-            sentences = [x for x in sentences if x.hit.chunk.chunk_id in shown]
-        answer = compose_answer(question, sentences, hits, s, index.version)
-        return replace(answer, built_at=index.manifest.built_at)
+        hits = self.retriever.retrieve(query.search_text, query.vector, index, depth)
+        ranking = self.reranker.rerank(query, hits)
+        yield from (writer or self.writer).stream(query, ranking)

@@ -72,5 +72,7 @@ def sources_html(answer: Answer, built_at: str | None = None) -> str:
 
 
 def answer_markdown(answer: Answer) -> str:
-    """Return the answer text as a safe Markdown message (what the copy button copies)."""
-    return escape_markdown(answer.text)
+    """Return the answer text as a safe Markdown message (what the copy button copies), with the
+    writer's notice, if any, on a line of its own in italics after it."""
+    text = escape_markdown(answer.text)
+    return f"{text}\n\n*{escape_markdown(answer.notice)}*" if answer.notice else text

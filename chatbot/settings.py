@@ -182,6 +182,62 @@ class Settings(BaseSettings):
     # ... and only sentences holding this share of the question's terms (so they speak of the same thing).
     conflict_min_coverage: float = Field(0.6, ge=0, le=1)
 
+    # The answer stage's back-ends (chatbot/rerankers, chatbot/writers). "heuristic" scores sentences
+    # with the packaged encoder and the question's rare terms; "cross-encoder" reads (question,
+    # sentence) pairs with the sentence-transformers CrossEncoder folder at `cross_encoder_path`
+    # (none ships in a wheel here), for the sentences of the first `cross_encoder_candidates` hits.
+    reranker: Literal["heuristic", "cross-encoder"] = "heuristic"
+    cross_encoder_path: Path | None = None
+    cross_encoder_candidates: int = Field(10, ge=1)
+    # "extractive" quotes the passages' best sentences; "llm" has a language model behind an
+    # OpenAI-compatible endpoint write the answer, checked against the passages before it is shown
+    # (chatbot/writers/llm.py), falling back to the extractive answer. Extractive is the default:
+    # see the README for the figures behind that choice.
+    writer: Literal["extractive", "llm"] = "extractive"
+    # The endpoint, e.g. "http://127.0.0.1:8081/v1" (llama.cpp, Ollama's /v1, vLLM, a hosted API).
+    # None: `chatbot serve` starts the packaged model named by `llm_model` on 127.0.0.1 itself.
+    llm_base_url: str | None = None
+    # The model name sent to the endpoint; with no endpoint, a packaged model (chatbot/llm/local.py).
+    llm_model: str = "qwen2.5-coder-1.5b"
+    # Read from CHATBOT_LLM_API_KEY only: chatbot.toml may not hold it (see settings_customise_sources).
+    llm_api_key: SecretStr | None = None
+    # The whole answer, first byte to last, must arrive within this; otherwise the extractive answer
+    # is shown. Measured: Qwen2.5-Coder-1.5B takes 10-20 s for a 5-passage prompt on 2 idle cores.
+    llm_timeout_s: float = Field(60.0, gt=0)
+    llm_max_tokens: int = Field(256, ge=1)
+    llm_temperature: float = Field(0.0, ge=0, le=2)
+    # Passages put in the prompt (the reranker's first ones).
+    llm_passages: int = Field(5, ge=1, le=20)
+    # An answer sentence is kept only if its embedding's cosine with the closest sentence of a
+    # passage it cites reaches this, besides naming no number or name the passage lacks. Measured on
+    # eval/support/labelled.jsonl: see docs/llm.md.
+    llm_support_min_cosine: float = Field(0.6, ge=-1, le=1)
+    # The packaged local server: threads, context window, where joined model files are kept.
+    llm_threads: int = Field(2, ge=1)
+    llm_context_tokens: int = Field(4096, ge=512)
+    llm_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "liangjiang-chatbot" / "llm")
+
+    # The page's words: another corpus needs no code change, only these.
+    app_title: str = "Liangjiang New Area — investor Q&A"
+    app_description: str = (
+        "Ask about Chongqing's Liangjiang New Area: its industries, investment projects, partners, "
+        "figures and policies. Answers quote the source documents, with numbered sources below."
+    )
+    question_placeholder: str = "Ask a question about Liangjiang New Area…"
+    example_questions: tuple[str, ...] = (
+        "What was the GDP of Liangjiang New Area in 2020?",
+        "How many projects were signed at the 2023 Global Investment Promotion Conference?",
+        "Which foreign companies already operate in Liangjiang?",
+        "How large is Liangjiang New Area?",
+    )
+    # Answered once at start-up so the first user does not wait for the model and the index to load.
+    warm_up_question: str = "What is Liangjiang New Area?"
+    warm_up_question_zh: str = "两江新区"
+
+    # Words per streamed update of an extractive answer: small enough to look live, large enough
+    # not to flood the socket.
+    stream_words: int = Field(4, ge=1)
+
     # Input limits: a question longer than this is refused with a message, not truncated.
     max_question_chars: int = Field(1000, ge=10)
     # Files larger than this are skipped with a warning (a 50 MB dump is not an article).
@@ -230,7 +286,19 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Precedence: explicit arguments > environment > chatbot.toml > defaults.
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+        return (init_settings, env_settings, _TomlWithoutSecrets(settings_cls))
+
+
+class _TomlWithoutSecrets(TomlConfigSettingsSource):
+    """chatbot.toml, refusing secrets: a file gets copied, committed and shared; the environment does not."""
+
+    def __call__(self) -> dict[str, object]:
+        values = super().__call__()
+        if "llm_api_key" in values:
+            raise ValueError(
+                "chatbot.toml may not hold llm_api_key: set CHATBOT_LLM_API_KEY in the environment instead."
+            )
+        return values
 
 
 def load_settings(**overrides: object) -> Settings:

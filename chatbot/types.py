@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -52,6 +53,61 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class ScoredSentence:
+    """A sentence of a retrieved passage and the evidence that it answers the question.
+
+    `start`/`end` are offsets inside the passage; `coverage` is the rarity-weighted share of the
+    question's terms found in the sentence, `context` the same share in the whole passage,
+    `token_match` how closely its word pieces match the question's words (late_interaction.py),
+    `word_score` the score without the token match (what abstention judges, see
+    answer.judged_sentence);
+    `untyped` says whether a kind of answer was asked for (a date for "when") and the sentence
+    lacks it, `numbers_missing` whether a number of the question (a year, say) is absent from the
+    passage and its date, and `focus_missing` the rarity-weighted share of what the question asks
+    about ("the unemployment rate") that the passage does not name. `lead_start` is where the
+    sentence before begins when this one opens by pointing back at it ("It is also …"), so that
+    both are quoted together.
+    """
+
+    hit: Hit
+    text: str
+    start: int
+    end: int
+    cosine: float
+    coverage: float
+    context: float
+    token_match: float
+    untyped: bool
+    numbers_missing: bool
+    focus_missing: float
+    score: float
+    word_score: float
+    lead_start: int | None = None
+
+    @property
+    def quoted_span(self) -> tuple[int, int]:
+        """Return the [start, end) in the passage of what is quoted for this sentence: the sentence,
+        with the one before it when it opens by pointing back at it."""
+        return (self.start if self.lead_start is None else self.lead_start), self.end
+
+    def in_document(self, with_lead: bool = True) -> DocumentSpan:
+        """Return where in its document what is quoted for this sentence lies (the sentence alone
+        when not `with_lead`)."""
+        a, b = self.quoted_span if with_lead else (self.start, self.end)
+        return self.hit.chunk.doc_id, self.hit.chunk.start + a, self.hit.chunk.start + b
+
+
+# (document, start, end): a span of a document, as passages of different chunks can overlap.
+DocumentSpan = tuple[str, int, int]
+
+
+def overlaps(quoted: Sequence[DocumentSpan], span: DocumentSpan) -> bool:
+    """Return whether `span` overlaps one of the `quoted` spans."""
+    doc, a, b = span
+    return any(d == doc and a < e and s < b for d, s, e in quoted)
+
+
+@dataclass(frozen=True)
 class Citation:
     """A numbered source of an answer: the exact passage and where it came from.
 
@@ -94,6 +150,14 @@ class Answer:
     index_version: str = ""
     hits: tuple[Hit, ...] = field(default=(), compare=False, repr=False)
     built_at: str = field(default="", compare=False)  # when the index version that answered was built
+    # Which writer composed the text ("extractive" or "llm"), and a one-line notice for the user
+    # when the chosen writer could not answer and another did ("" otherwise).
+    writer: str = "extractive"
+    notice: str = ""
+    # How sure the extractive judge is that the passages answer (compared with settings.abstain_below),
+    # and the sentence it judged; None when nothing was retrieved. The calibration script reads these.
+    confidence: float | None = field(default=None, compare=False)
+    judged: ScoredSentence | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, object]:
         """Return the public JSON form used by `chatbot ask --json` and the API."""
@@ -102,6 +166,9 @@ class Answer:
             "answer": self.text,
             "abstained": self.abstained,
             "index_version": self.index_version,
+            "writer": self.writer,
+            "notice": self.notice,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
             "citations": [
                 {
                     "n": c.n,
@@ -118,3 +185,12 @@ class Answer:
                 for c in self.citations
             ],
         }
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """What a reranker hands the answer writer: the passages to answer from, best first (ranks
+    from 1), and the scored sentences of those passages, best first."""
+
+    hits: tuple[Hit, ...]
+    sentences: tuple[ScoredSentence, ...]

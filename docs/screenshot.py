@@ -16,7 +16,7 @@ sys.path.insert(0, str(REPO))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from chatbot.app import EXAMPLES, launch  # noqa: E402
+from chatbot.app import launch  # noqa: E402
 from chatbot.pipeline import Chatbot  # noqa: E402
 from chatbot.settings import load_settings  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
@@ -28,7 +28,7 @@ def main() -> None:
     shutil.copytree(REPO / "corpus", root / "corpus")
     bot = Chatbot(load_settings(corpus=root / "corpus", index=root / "index", port=free_port()))
     bot.build(progress=False)
-    bot.ask(EXAMPLES[0])
+    bot.ask(bot.settings.example_questions[0])
     demo = launch(bot, block=False)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -36,7 +36,7 @@ def main() -> None:
         page.set_default_timeout(120_000)
         page.goto(f"http://127.0.0.1:{bot.settings.port}/")
         expect(page.locator("#chat")).to_be_visible()
-        click_example(page, EXAMPLES[0])
+        click_example(page, bot.settings.example_questions[0])
         page.locator("#ask").click()
         expect(page.locator("#chat .index-version")).to_have_count(1)
         page.locator("#chat details.source summary").first.click()

@@ -26,9 +26,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import chatbot.pipeline as pipeline  # noqa: E402
-from chatbot.answer import judged_sentence  # noqa: E402
 from chatbot.questions import load_questions  # noqa: E402
-from chatbot.rerank import ScoredSentence  # noqa: E402
 from chatbot.settings import load_settings  # noqa: E402
 
 # (feature, sign in the confidence): weights are added, penalties subtracted.
@@ -44,27 +42,14 @@ FEATURES = (
 
 def collect(bot: pipeline.Chatbot, paths: list[Path]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Return the best-sentence features, answerable flags and ids of the questions in `paths`."""
-    seen: list[ScoredSentence | None] = []
-    compose = pipeline.compose_answer
-
-    def spy(question, sentences, *rest):  # type: ignore[no-untyped-def]
-        seen.append(judged_sentence(sentences) if sentences else None)
-        return compose(question, sentences, *rest)
-
-    pipeline.compose_answer = spy
     rows, answerable, ids = [], [], []
-    try:
-        for q in [q for path in paths for q in load_questions(path)]:
-            seen.clear()
-            bot.ask(q.question, q.history)
-            best = seen[-1] if seen else None  # a follow-up may answer its history first
-            if best is None:
-                continue
-            rows.append([float(getattr(best, name)) for name, _, _ in FEATURES])
-            answerable.append(q.answerable)
-            ids.append(q.id)
-    finally:
-        pipeline.compose_answer = compose
+    for q in [q for path in paths for q in load_questions(path)]:
+        best = bot.ask(q.question, q.history).judged  # the sentence abstention judged
+        if best is None:
+            continue
+        rows.append([float(getattr(best, name)) for name, _, _ in FEATURES])
+        answerable.append(q.answerable)
+        ids.append(q.id)
     return np.array(rows), np.array(answerable), ids
 
 

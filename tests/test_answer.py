@@ -92,8 +92,7 @@ def test_listing_sentences_are_recognised():
 def _scored(
     text: str, score: float, passage: str | None = None, lead_start: int | None = None, **evidence: float
 ):
-    from chatbot.rerank import ScoredSentence
-    from chatbot.types import Chunk, Hit
+    from chatbot.types import Chunk, Hit, ScoredSentence
 
     passage = passage or text
     chunk = Chunk("d.txt#0", "d.txt", "A title", None, passage, 0, len(passage), "h")
@@ -107,40 +106,52 @@ def _scored(
     )  # fmt: skip
 
 
-def test_abstention_is_judged_on_the_sentence_words_alone_rank_first():
-    from chatbot.answer import compose_answer
+def _ranked(sentences: list) -> object:
+    from chatbot.types import Ranking
+
+    return Ranking((), tuple(sentences))
+
+
+def test_abstention_is_judged_on_the_sentence_words_alone_rank_first(bundled_bot):
     from chatbot.settings import Settings
+    from chatbot.writers.extractive import compose_answer
 
     # First only thanks to the token match, and with no lexical evidence of its own.
     paraphrase = _scored("Jiangbeizui central business district hosts banks.", 2.0, coverage=0.0, context=0.0,
                          token_match=1.0)  # fmt: skip
     lexical = _scored("The zone has a financial district for investors.", 1.8, token_match=0.0)
-    answer = compose_answer("Is there a financial district?", [paraphrase, lexical], [], Settings(), "v1")
+    answer = compose_answer(
+        bundled_bot.analyse("Is there a financial district?"), _ranked([paraphrase, lexical]), Settings()
+    )
     assert not answer.abstained
     assert answer.text.startswith("Jiangbeizui")
     # Alone, the paraphrase is what words rank first, and it is not confident enough.
-    alone = compose_answer("Is there a financial district?", [paraphrase], [], Settings(), "v1")
+    alone = compose_answer(
+        bundled_bot.analyse("Is there a financial district?"), _ranked([paraphrase]), Settings()
+    )
     assert alone.abstained
 
 
-def test_the_best_sentence_is_quoted_even_with_a_negative_score():
-    from chatbot.answer import compose_answer
+def test_the_best_sentence_is_quoted_even_with_a_negative_score(bundled_bot):
     from chatbot.settings import Settings
+    from chatbot.writers.extractive import compose_answer
 
     best = _scored("Liangjiang was approved by the State Council in 2010.", -0.2)
     runner_up = _scored("The zone covers 1,200 square kilometers of land.", -0.3)
-    answer = compose_answer("When was it approved?", [best, runner_up], [], Settings(), "v1")
+    answer = compose_answer(
+        bundled_bot.analyse("When was it approved?"), _ranked([best, runner_up]), Settings()
+    )
     assert not answer.abstained
     assert answer.text == "Liangjiang was approved by the State Council in 2010. [1]"
 
 
-def test_a_lead_across_a_paragraph_break_is_quoted_on_one_line():
-    from chatbot.answer import compose_answer
+def test_a_lead_across_a_paragraph_break_is_quoted_on_one_line(bundled_bot):
     from chatbot.settings import Settings
+    from chatbot.writers.extractive import compose_answer
 
     passage = "Liangjiang was approved in 2010.\n\nIt is the third such area in China."
     sentence = _scored("It is the third such area in China.", 1.0, passage, lead_start=0)
-    answer = compose_answer("What is Liangjiang?", [sentence], [], Settings(), "v1")
+    answer = compose_answer(bundled_bot.analyse("What is Liangjiang?"), _ranked([sentence]), Settings())
     assert answer.text == "Liangjiang was approved in 2010. It is the third such area in China. [1]"
     assert answer.citations[0].highlight == (0, len(passage))
 
@@ -165,23 +176,27 @@ def test_number_words_count_by_their_value():
     assert [q.value for q in counts("hundreds of industrial parks", {"park"})] == [100.0]
 
 
-def test_a_count_question_over_number_words_is_answered():
-    from chatbot.answer import compose_answer
+def test_a_count_question_over_number_words_is_answered(bundled_bot):
     from chatbot.settings import Settings
+    from chatbot.writers.extractive import compose_answer
 
     sentence = _scored("The city is home to hundreds of industrial parks.", 1.0)
-    answer = compose_answer("How many industrial parks are there?", [sentence], [], Settings(), "v1")
+    answer = compose_answer(
+        bundled_bot.analyse("How many industrial parks are there?"), _ranked([sentence]), Settings()
+    )
     assert "hundreds of industrial parks" in answer.text
 
 
-def test_every_sentence_quoted_from_a_passage_is_highlighted():
-    from chatbot.answer import compose_answer
+def test_every_sentence_quoted_from_a_passage_is_highlighted(bundled_bot):
     from chatbot.settings import Settings
+    from chatbot.writers.extractive import compose_answer
 
     passage = "Liangjiang was approved in 2010. It rains a lot. The zone covers 1,200 square kilometers."
     best = _scored("Liangjiang was approved in 2010.", 1.0, passage)
     runner_up = _scored("The zone covers 1,200 square kilometers.", 0.95, passage)
-    answer = compose_answer("When was it approved?", [best, runner_up], [], Settings(), "v1")
+    answer = compose_answer(
+        bundled_bot.analyse("When was it approved?"), _ranked([best, runner_up]), Settings()
+    )
     (citation,) = answer.citations
     assert citation.highlight == (best.start, best.end)
     assert citation.highlights == ((best.start, best.end), (runner_up.start, runner_up.end))
@@ -259,4 +274,3 @@ def test_every_retrieval_configuration_answers(bundled_bot, mode, rerank):
     answer = bot.ask("What was Liangjiang New Area's GDP in 2020?")
     assert contains_key(answer.text, ["367.5 billion"])
     assert len(answer.hits) == settings.top_k
-

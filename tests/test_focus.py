@@ -47,5 +47,6 @@ def test_what_a_question_asks_about_is_found(question, focus):
 
 def test_a_qualified_title_is_not_the_title_asked_for():
     sentence = "Wang Yu, Deputy Director of the Administrative Committee, spoke."
-    assert "Director" not in unqualified(sentence, "Who is the director of the committee?")
-    assert "Deputy Director" in unqualified(sentence, "Who is the deputy director of the committee?")
+    asked = frozenset(["who", "is", "the", "director", "of", "the", "committee"])
+    assert "Director" not in unqualified(sentence, asked)
+    assert "Deputy Director" in unqualified(sentence, asked | {"deputy"})

@@ -112,8 +112,8 @@ def _fresh(bundled_bot):
 def _count_answers(bot, monkeypatch) -> list[str]:
     """Record the question of each answer the bot computes (remembered ones are not computed)."""
     computed: list[str] = []
-    real = bot._answer
-    monkeypatch.setattr(bot, "_answer", lambda q, *a: computed.append(q) or real(q, *a))
+    real = bot._write
+    monkeypatch.setattr(bot, "_write", lambda query, *a: computed.append(query.text) or real(query, *a))
     return computed
 
 

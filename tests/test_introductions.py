@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chatbot.introductions import introduce, titled_surnames
-from chatbot.rerank import ScoredSentence
 from chatbot.sentences import refers_back, split_sentences
-from chatbot.types import Chunk, Hit
+from chatbot.types import Chunk, Hit, ScoredSentence
 
 
 @pytest.mark.parametrize(

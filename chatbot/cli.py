@@ -31,6 +31,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         auth=getattr(args, "auth", None),
         auth_file=getattr(args, "auth_file", None),
         top_k=getattr(args, "k", None),
+        writer=getattr(args, "writer", None),
+        reranker=getattr(args, "reranker", None),
+        llm_base_url=getattr(args, "llm_base_url", None),
+        llm_model=getattr(args, "llm_model", None),
     )
 
 
@@ -141,6 +145,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return 0
     print(answer.text)
+    if answer.notice:
+        print(f"({answer.notice})")
     for c in answer.citations:
         print(f"\n[{c.n}] {c.title} ({c.date or 'undated'}) — {c.doc_id}\n    {c.text}")
     return 0
@@ -223,6 +229,28 @@ def _in_background(work: Callable[[], None]) -> Callable[[], None]:
     return wait
 
 
+def cmd_llm_server(args: argparse.Namespace) -> int:
+    from chatbot.llm.local import PACKAGED, LocalServer, ModelUnavailable, model_file
+
+    settings = load_settings(llm_model=args.model)
+    try:
+        path = model_file(settings.llm_model, settings.llm_dir)
+        server = LocalServer(path, threads=settings.llm_threads, context=settings.llm_context_tokens,
+                             port=args.port)  # fmt: skip
+    except ModelUnavailable as exc:
+        print(f"error: {exc} (packaged: {', '.join(PACKAGED)})", file=sys.stderr)
+        return 2
+    print(f"{settings.llm_model} answers at {server.base_url} (Ctrl-C stops it)", flush=True)
+    print(f"Point the chat at it: CHATBOT_WRITER=llm CHATBOT_LLM_BASE_URL={server.base_url} chatbot serve")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from chatbot import evaluate
 
@@ -252,8 +280,15 @@ def make_parser() -> argparse.ArgumentParser:
     folders(p)
     p.set_defaults(func=cmd_status)
 
+    def answer_stage(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--writer", choices=["extractive", "llm"], help="answer writer")
+        p.add_argument("--reranker", choices=["heuristic", "cross-encoder"], help="sentence reranker")
+        p.add_argument("--llm-base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8081/v1")
+        p.add_argument("--llm-model", help="model name at the endpoint, or a packaged model to start")
+
     p = sub.add_parser("ask", help="answer one question")
     folders(p)
+    answer_stage(p)
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("-k", type=int, help="passages to retrieve (default 5)")
@@ -262,6 +297,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="start the chat page")
     folders(p)
+    answer_stage(p)
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 7860)")
     p.add_argument(
@@ -273,8 +309,14 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--watch", action="store_true", help="rebuild the index when documents change")
     p.set_defaults(func=cmd_serve)
 
+    p = sub.add_parser("llm-server", help="serve a packaged local LLM on 127.0.0.1 (OpenAI-compatible)")
+    p.add_argument("--model", default="qwen2.5-coder-1.5b", help="packaged model to serve")
+    p.add_argument("--port", type=int, default=8081, help="port (default 8081; 0 picks a free one)")
+    p.set_defaults(func=cmd_llm_server)
+
     p = sub.add_parser("eval", help="run question sets and write a report")
     folders(p)
+    answer_stage(p)
     from chatbot.evaluate import add_arguments
 
     add_arguments(p)

@@ -186,6 +186,9 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1000, ge=10)
     # Files larger than this are skipped with a warning (a 50 MB dump is not an article).
     max_document_bytes: int = Field(5_000_000, ge=1)
+    # ... and PDF or Word files larger than this: their bytes are mostly fonts, layout and images
+    # (a 40-page guide with photos is easily 20 MB), so they get their own limit.
+    max_binary_document_bytes: int = Field(50_000_000, ge=1)
 
     # Serving. 127.0.0.1 unless the operator deliberately exposes it.
     host: str = "127.0.0.1"

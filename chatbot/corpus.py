@@ -73,6 +73,7 @@ def to_document(doc_id: str, result: ReadResult, digest: str) -> Document:
     Raises UnreadableDocument when nothing readable is left after cleaning.
     """
     fallback = Path(doc_id).stem
+    parts: tuple[Part, ...]
     if not result.paged:
         cleaned = clean_text(result.parts[0].text if result.parts else "", fallback_title=fallback)
         text, parts = cleaned.text, ()

@@ -13,6 +13,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import (
     BaseDocTemplate,
     Frame,
+    FrameBreak,
     NextPageTemplate,
     PageBreak,
     PageTemplate,
@@ -25,16 +26,24 @@ RUNNING_HEADER = "Orchid Valley Brief - Liangjiang New Area Investment Service C
 RUNNING_FOOTER = "Confidential draft for investors"
 INTRO = (
     "The Orchid Valley Park lies in the north of Liangjiang New Area, between the Yuelai exhibition "
-    "district and the airport. It was planned in 2023 as a home for robotics, hydrogen energy and "
-    "industrial software companies, and its first tenants moved in during the spring of 2024. "
+    "district and the airport. It was planned in 2023 as a home for industrial software companies, "
+    "and its first tenants moved in during the spring of 2024. "
 )
+# Filler prose, one distinct sentence each, so that pages fill up as real ones do.
+FILLER = [
+    f"Tenant survey item {n} records that the {topic} in the park was rated well by its companies."
+    for n, topic in enumerate(
+        ["canteen", "shuttle bus", "broadband", "security desk", "meeting space", "parking", "library",
+         "clinic", "gym", "post office", "bank branch", "kindergarten"], 1
+    )
+]
 LEFT_COLUMN = (
     "Robotics firms that settle in the Orchid Valley Park receive a rent subsidy of 35 percent for "
-    "their first three years, paid by the park's administration every quarter. "
+    "their first three years, paid by the park's administration every quarter."
 )
 RIGHT_COLUMN = (
     "The park's hydrogen laboratory opened in March 2024 and tests fuel cells for heavy trucks "
-    "built by local carmakers, with room for a further twelve research teams. "
+    "built by local carmakers, with room for a further twelve research teams."
 )
 TABLE = [
     ["Phase", "Area", "Investment", "Completion"],
@@ -42,7 +51,7 @@ TABLE = [
     ["Phase two", "6.8 square kilometres", "19 billion yuan", "2028"],
 ]
 # Questions whose answers sit on page 2 (left column) and in the table on page 3.
-PAGE_2_QUESTION = "What rent subsidy do robotics firms get in the Orchid Valley Park?"
+PAGE_2_QUESTION = "What percentage subsidy do robotics firms receive in the Orchid Valley Park?"
 TABLE_QUESTION = "How much is invested in phase two of the Orchid Valley Park?"
 
 DOCX_HEADING = "Land prices in the Yudai cluster"
@@ -58,12 +67,15 @@ WEB_ARTICLE = (
     "operator said on Tuesday. The centre draws power from a nearby hydro station and serves "
     "cloud customers across western China."
 )
-WEB_BOILERPLATE = ["We use cookies to improve your experience", "Subscribe to our newsletter", "Top 10 hotels"]
+WEB_BOILERPLATE = [
+    "We use cookies to improve your experience", "Subscribe to our newsletter", "Top 10 hotels",
+]
 WEB_PAGE = f"""<!doctype html><html><head><title>Kingfisher data centre opens | Chongqing Daily</title>
 <meta property="og:title" content="Kingfisher data centre opens in Liangjiang">
 <meta property="article:published_time" content="2024-06-11T09:00:00+08:00"></head><body>
 <div class="cookie-banner">{WEB_BOILERPLATE[0]}. Accept all cookies. Manage settings.</div>
-<nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li><li><a href="/biz">Business</a></li></ul></nav>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li>
+<li><a href="/biz">Business</a></li></ul></nav>
 <main><article><h1>Kingfisher data centre opens in Liangjiang</h1>
 <p>{WEB_ARTICLE}</p>
 <p>The second building of the centre is due in 2026 and will add 12,000 racks for artificial
@@ -84,7 +96,7 @@ def _on_page(canvas, doc) -> None:  # type: ignore[no-untyped-def]
     canvas.restoreState()
 
 
-def brief_pdf(paragraphs_page_1: int = 4) -> bytes:
+def brief_pdf(paragraphs_page_1: int = 3) -> bytes:
     """Return a 3-page PDF: one column, then two columns, then a table; running header and footer."""
     out = io.BytesIO()
     styles = getSampleStyleSheet()
@@ -103,13 +115,15 @@ def brief_pdf(paragraphs_page_1: int = 4) -> bytes:
     ])
     body = styles["BodyText"]
     story = [Paragraph(PDF_TITLE, styles["Title"])]
-    story += [Paragraph(INTRO, body) for _ in range(paragraphs_page_1)]
+    story += [Paragraph(INTRO, body)]
+    story += [Paragraph(" ".join(FILLER[i : i + 3]), body) for i in range(0, 3 * paragraphs_page_1, 3)]
     story += [NextPageTemplate("two"), PageBreak(), Paragraph("Incentives and research", styles["Heading2"])]
-    story += [Paragraph(LEFT_COLUMN * 4, body) for _ in range(3)]
-    story += [Paragraph(INTRO, body) for _ in range(3)]
-    story += [Paragraph(RIGHT_COLUMN * 4, body) for _ in range(3)]
+    story += [Paragraph(" ".join(FILLER[:6]), body), Paragraph(LEFT_COLUMN, body)]
+    story += [Paragraph(" ".join(FILLER[6:]), body) for _ in range(2)]
+    # A frame break puts the rest in the right-hand column.
+    story += [FrameBreak(), Paragraph(RIGHT_COLUMN, body), Paragraph(" ".join(FILLER[3:9]), body)]
     story += [NextPageTemplate("one"), PageBreak(), Paragraph("Development phases", styles["Heading2"])]
-    story += [Paragraph("The park is built in two phases, as the table shows.", body), Table(TABLE)]
+    story += [Paragraph("The Orchid Valley Park is built in two phases, as the table shows.", body), Table(TABLE)]
     doc.build(story)
     return out.getvalue()
 

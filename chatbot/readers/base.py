@@ -35,6 +35,19 @@ class ReadResult:
     paged: bool = False  # parts are pages or sections that citations name
 
 
+def table_row(cells: tuple[str, ...] | list[str], header: tuple[str, ...] | list[str] | None) -> str:
+    """Return a table row as one line, each cell named by its column's header when there is one
+    ("Phase: Phase two | Investment: 19 billion yuan"), so that the row alone says what it means
+    to a question ("How much is invested in phase two?") and to a reader of the passage.
+
+    A row under a header ends with a full stop: it is then a statement an answer may quote.
+    """
+    if header is None or len(header) != len(cells):
+        return " | ".join(cells)
+    row = " | ".join(f"{h}: {c}" if h and h != c else c for h, c in zip(header, cells, strict=True))
+    return row if row.endswith((".", "!", "?", "。")) else row + "."
+
+
 def page_ranges(pages: list[int]) -> str:
     """Return 1-based page numbers as ranges ("1-3, 7"), for messages."""
     out: list[str] = []

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from chatbot.readers.base import ReadPart, ReadResult, UnreadableDocument, page_ranges
+from chatbot.readers.base import ReadPart, ReadResult, UnreadableDocument, page_ranges, table_row
 
 # Lines at the top or bottom of a page that are looked at for running headers and footers.
 EDGE_LINES = 3
@@ -19,7 +19,9 @@ EDGE_LINES = 3
 RUNNING_SHARE = 0.5
 # A line this long or longer is never a running header: that is prose that repeats.
 MAX_RUNNING_CHARS = 120
-_PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*(?:(?:of|/)\s*\d{1,4})?\s*[-–—]?$", re.I)
+_PAGE_NUMBER = re.compile(
+    r"^(?:page\s*)?[-–—]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*(?:(?:of|/)\s*\d{1,4})?\s*[-–—]?$", re.I
+)
 _DIGITS = re.compile(r"\d+")
 # Two runs of text on one line further apart than this share of the font's height are table
 # cells (a word space is about 0.25 of it; reportlab and office tables pad cells by 1 or more).
@@ -72,7 +74,8 @@ def drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
     """
     counts: Counter[str] = Counter()
     for lines in pages:
-        counts.update({_edge_key(lines[i].text) for i in _edges(lines) if len(lines[i].text) < MAX_RUNNING_CHARS})
+        edge = [lines[i].text for i in _edges(lines)]
+        counts.update({_edge_key(text) for text in edge if len(text) < MAX_RUNNING_CHARS})
     texted = sum(1 for lines in pages if lines)
     running = {k for k, c in counts.items() if c >= max(2, RUNNING_SHARE * texted)}
     out = []
@@ -174,7 +177,13 @@ def reflow(lines: list[Line]) -> list[str]:
         key = round(ln.left / (3 * ln.height))
         rights[key] = max(rights.get(key, ln.right), ln.right)
     out: list[str] = []
+    header: tuple[str, ...] | None = None  # the first row of the table being read
     for i, ln in enumerate(lines):
+        if len(ln.cells) > 1:
+            header = ln.cells if header is None or len(header) != len(ln.cells) else header
+            out.append(ln.text if header is ln.cells else table_row(ln.cells, header))
+            continue
+        header = None
         if i and _continues(lines[i - 1], ln, rights[round(lines[i - 1].left / (3 * lines[i - 1].height))]):
             out[-1] = _join(out[-1], ln.text)
         else:
@@ -224,7 +233,8 @@ def read_pdf(data: bytes) -> ReadResult:
         if scanned:
             which, verb = ("page", "has") if len(scanned) == 1 else ("pages", "have")
             raise UnreadableDocument(f"{which} {page_ranges(scanned)} {verb} no text layer (scanned?)")
-        raise UnreadableDocument("PDF without text" + (f" (pages {page_ranges(broken)} unreadable)" if broken else ""))
+        unreadable = f" (pages {page_ranges(broken)} unreadable)" if broken else ""
+        raise UnreadableDocument(f"PDF without text{unreadable}")
     warnings = []
     if scanned:
         warnings.append(

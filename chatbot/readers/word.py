@@ -10,7 +10,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from chatbot.readers.base import ReadPart, ReadResult, UnreadableDocument
+from chatbot.readers.base import ReadPart, ReadResult, UnreadableDocument, table_row
 
 
 def _is_heading(paragraph: Paragraph) -> bool:
@@ -19,8 +19,9 @@ def _is_heading(paragraph: Paragraph) -> bool:
 
 
 def _table_lines(table: Table) -> list[str]:
-    """Return one line per table row, cells joined by " | " (merged cells said once)."""
+    """Return one line per table row, cells named by the first row's (merged cells said once)."""
     lines = []
+    header: list[str] | None = None
     for row in table.rows:
         cells: list[str] = []
         for cell in row.cells:
@@ -28,7 +29,8 @@ def _table_lines(table: Table) -> list[str]:
             if text and (not cells or cells[-1] != text):
                 cells.append(text)
         if cells:
-            lines.append(" | ".join(cells))
+            lines.append(table_row(cells, header))
+            header = header or cells
     return lines
 
 
@@ -40,7 +42,9 @@ def read_word(data: bytes) -> ReadResult:
     try:
         document = open_docx(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise UnreadableDocument("not a readable Word .docx file (damaged, encrypted or another format)") from exc
+        raise UnreadableDocument(
+            "not a readable Word .docx file (damaged, encrypted or another format)"
+        ) from exc
     parts: list[ReadPart] = []
     heading: str | None = None
     lines: list[str] = []

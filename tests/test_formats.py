@@ -202,3 +202,15 @@ def test_changed_pdf_re_embeds_only_its_changed_page(make_settings, encoder):
     assert new and {c.page for c in new} == {1}
     assert report.embedded == len({c.text_hash for c in new}) == len(set(counting.passages))
     assert report.reused == len(after) - len(new)
+
+
+def test_deleting_refuses_anything_but_a_corpus_document(make_settings):
+    from chatbot.intake import remove_file
+
+    settings = make_settings()
+    secret = settings.corpus.parent / "secret.txt"
+    secret.write_text("not a corpus document")
+    for doc_id in ("../secret.txt", "/etc/passwd", "missing.txt", ""):
+        with pytest.raises(Refused):
+            remove_file(settings, doc_id)
+    assert secret.exists()

@@ -123,7 +123,8 @@ def brief_pdf(paragraphs_page_1: int = 3) -> bytes:
     # A frame break puts the rest in the right-hand column.
     story += [FrameBreak(), Paragraph(RIGHT_COLUMN, body), Paragraph(" ".join(FILLER[3:9]), body)]
     story += [NextPageTemplate("one"), PageBreak(), Paragraph("Development phases", styles["Heading2"])]
-    story += [Paragraph("The Orchid Valley Park is built in two phases, as the table shows.", body), Table(TABLE)]
+    lead = "The Orchid Valley Park is built in two phases, as the table shows."
+    story += [Paragraph(lead, body), Table(TABLE)]
     doc.build(story)
     return out.getvalue()
 

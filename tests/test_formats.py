@@ -214,3 +214,17 @@ def test_deleting_refuses_anything_but_a_corpus_document(make_settings):
         with pytest.raises(Refused):
             remove_file(settings, doc_id)
     assert secret.exists()
+
+
+def test_the_investment_guide_pdf_reads_by_page():
+    from tests.conftest import REPO
+
+    guide = REPO / "docs" / "liangjiang_investment_guide.pdf"
+    from chatbot.corpus import read_document
+
+    doc = read_document(guide.name, guide, LIMIT)
+    assert doc.title == "Liangjiang New Area Investment Guide"
+    assert [p.page for p in doc.parts] == [1, 2, 3, 4]
+    assert "a summary for investors" not in doc.text and "Page 2" not in doc.text
+    page3 = next(p for p in doc.parts if p.page == 3)
+    assert "Projects: 20 | Investment: over 24.9 billion yuan." in doc.text[page3.start : page3.end]

@@ -15,6 +15,7 @@ from chatbot.render import answer_markdown, escape_markdown, sources_html
 from chatbot.store import IndexCorrupt, IndexMismatch, IndexMissing
 from chatbot.types import Answer
 from chatbot.writers import Delta
+from chatbot.upload import add_documents_panel, upload_size_limit
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ CSS = """
 #chat .sources summary { cursor: pointer; }
 #chat mark.support { background: #fde68a; color: inherit; padding: 0 0.1em; }
 #chat .index-version { opacity: 0.75; }
+#chat .sources .where { white-space: nowrap; }
 """
 
 Message = dict[str, Any]
@@ -184,6 +186,7 @@ def build_app(bot: Chatbot) -> gr.Blocks:
             gr.Markdown("Re-read `corpus/` and update the index; questions keep being answered meanwhile.")
             rebuild_btn = gr.Button("Rebuild index", elem_id="rebuild")
             rebuild_status = gr.Markdown("", elem_id="rebuild-status")
+        add_documents_panel(bot, note, index_note)
         # Page and API share one limit: together they never answer more than answer_concurrency at once.
         limit, group = settings.answer_concurrency, "answer"
         outputs = [box, chat, asked, note]
@@ -223,7 +226,7 @@ def launch(bot: Chatbot, *, block: bool = True) -> gr.Blocks:
         # that no route can hand out anything from them, whatever Gradio's defaults become.
         allowed_paths=[],
         blocked_paths=[str(settings.index.resolve()), str(settings.corpus.resolve())],
-        max_file_size=settings.max_upload_bytes,
+        max_file_size=upload_size_limit(settings),
         ssr_mode=False,
         quiet=not block,
         css=CSS,

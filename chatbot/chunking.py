@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from chatbot.types import Chunk, ChunkBoundaries, Document
+from chatbot.types import Chunk, ChunkBoundaries, Document, Part
 
 # Paragraphs first, then sentences, then clauses: a chunk breaks mid-sentence only when a single
 # sentence is longer than the chunk size. "words" (for comparison) fills each chunk up to the
@@ -42,25 +42,44 @@ def make_splitter(
     )
 
 
-def chunk_document(doc: Document, splitter: RecursiveCharacterTextSplitter) -> list[Chunk]:
-    """Return the chunks of `doc`, each with character offsets into `doc.text`."""
-    chunks: list[Chunk] = []
-    for i, part in enumerate(splitter.create_documents([doc.text])):
+def _pieces(text: str, splitter: RecursiveCharacterTextSplitter) -> list[tuple[int, str]]:
+    """Return (offset into `text`, chunk text) for each chunk of `text`."""
+    out = []
+    for part in splitter.create_documents([text]):
         start = int(part.metadata["start_index"])
-        text = part.page_content
-        if start < 0 or doc.text[start : start + len(text)] != text:
+        piece = part.page_content
+        if start < 0 or text[start : start + len(piece)] != piece:
             # The splitter locates chunks with str.find; fall back to a search of our own.
-            start = doc.text.find(text)
-        chunks.append(
-            Chunk(
-                chunk_id=f"{doc.doc_id}#{i}",
-                doc_id=doc.doc_id,
-                title=doc.title,
-                date=doc.date,
-                text=text,
-                start=start,
-                end=start + len(text),
-                text_hash=text_hash(text),
+            start = text.find(piece)
+        out.append((start, piece))
+    return out
+
+
+def chunk_document(doc: Document, splitter: RecursiveCharacterTextSplitter) -> list[Chunk]:
+    """Return the chunks of `doc`, each with character offsets into `doc.text`.
+
+    A document with pages or sections is split one part at a time, so that every chunk lies on
+    one page (or under one heading) that its citation can name, and a change to one page
+    re-chunks (and re-embeds) only that page's passages.
+    """
+    parts = doc.parts or (Part(0, len(doc.text)),)
+    chunks: list[Chunk] = []
+    for part in parts:
+        for offset, text in _pieces(doc.text[part.start : part.end], splitter):
+            start = part.start + offset
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{doc.doc_id}#{len(chunks)}",
+                    doc_id=doc.doc_id,
+                    title=doc.title,
+                    date=doc.date,
+                    text=text,
+                    start=start,
+                    end=start + len(text),
+                    text_hash=text_hash(text),
+                    page=part.page,
+                    page_label=part.page_label,
+                    section=part.section,
+                )
             )
-        )
     return chunks

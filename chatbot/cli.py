@@ -48,6 +48,8 @@ def _print_report(report: BuildReport, dry_run: bool) -> None:
             out.write(f"  {label:<9} {doc_id}\n")
     for skipped in plan.scan.skipped:
         out.write(f"  skipped   {skipped.doc_id}: {skipped.reason}\n")
+    for warned in plan.scan.warnings:
+        out.write(f"  warning   {warned.doc_id}: {warned.reason}\n")
     out.write(f"Documents: {plan.counts()}.\n")
     if dry_run:
         out.write("Dry run: nothing was written.\n")
@@ -104,7 +106,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from chatbot.embedding import make_encoder
     from chatbot.indexer import index_spec, plan_build
 
-    scan = scan_corpus(settings.corpus, settings.max_document_bytes)
+    scan = scan_corpus(settings.corpus, settings.max_document_bytes, settings.max_binary_document_bytes)
     if scan.skipped:
         print("Skipped:   " + "; ".join(f"{s.doc_id} ({s.reason})" for s in scan.skipped))
     plan = plan_build(scan, manifest, manifest.spec, full=False)
@@ -148,7 +150,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if answer.notice:
         print(f"({answer.notice})")
     for c in answer.citations:
-        print(f"\n[{c.n}] {c.title} ({c.date or 'undated'}) — {c.doc_id}\n    {c.text}")
+        where = f", {c.location}" if c.location else ""
+        print(f"\n[{c.n}] {c.title} ({c.date or 'undated'}) — {c.doc_id}{where}\n    {c.text}")
     return 0
 
 

@@ -2,44 +2,47 @@
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from charset_normalizer import from_bytes
-
-from chatbot.clean import clean_text, html_to_text
-from chatbot.types import Document, SkippedFile
+from chatbot.clean import clean_text
+from chatbot.readers import (
+    BINARY_SUFFIXES,
+    HTML_SUFFIXES,
+    SUPPORTED_SUFFIXES,
+    TEXT_SUFFIXES,
+    ReadResult,
+    UnreadableDocument,
+    read,
+)
+from chatbot.readers.text import decode
+from chatbot.types import Document, Part, SkippedFile
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
-HTML_SUFFIXES = {".html", ".htm"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
+# Re-exported: callers name the formats and the error through this module.
+__all__ = [
+    "BINARY_SUFFIXES", "HTML_SUFFIXES", "SUPPORTED_SUFFIXES", "TEXT_SUFFIXES", "CorpusScan",
+    "UnreadableDocument", "content_hash", "decode", "iter_corpus_files", "read_document", "scan_corpus",
+]
 # Under this many characters of prose a "document" is a stub with nothing to cite.
 MIN_DOCUMENT_CHARS = 20
-# Byte-order marks of the wide Unicode encodings (UTF-32 first: its LE mark starts like UTF-16's).
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
+PARAGRAPH = "\n\n"
 
 
 @dataclass(frozen=True)
 class CorpusScan:
-    """The usable documents of a corpus and the files that were skipped, with reasons."""
+    """The usable documents of a corpus and the files that were skipped, with reasons.
+
+    `warnings` name documents that were read but not whole (a PDF's scanned pages left out).
+    """
 
     documents: tuple[Document, ...]
     skipped: tuple[SkippedFile, ...]
-
-
-class UnreadableDocument(ValueError):
-    """A file that cannot be turned into text; the message says why."""
+    warnings: tuple[SkippedFile, ...] = ()
 
 
 def content_hash(data: bytes) -> str:
@@ -56,31 +59,55 @@ def iter_corpus_files(corpus: Path) -> Iterator[tuple[str, Path]]:
         yield rel.as_posix(), path
 
 
-def decode(data: bytes) -> str:
-    """Return the text of `data`: UTF-8 when valid, else the encoding charset-normalizer finds.
+def size_limit(suffix: str, max_bytes: int, max_binary_bytes: int | None) -> int:
+    """Return the largest file of this type that is read: PDF and Word files have their own limit
+    (their bytes are mostly fonts, layout and images), other formats `max_bytes`."""
+    if suffix.lower() in BINARY_SUFFIXES and max_binary_bytes is not None:
+        return max_binary_bytes
+    return max_bytes
 
-    Raises UnreadableDocument for binary data or bytes no encoding explains.
+
+def to_document(doc_id: str, result: ReadResult, digest: str) -> Document:
+    """Return the cleaned document of a file's raw text; pages and sections keep their offsets.
+
+    Raises UnreadableDocument when nothing readable is left after cleaning.
     """
-    for bom, encoding in _BOMS:  # UTF-16/32 text is full of NUL bytes but is not binary
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise UnreadableDocument(f"invalid {encoding} text") from exc
-    if b"\x00" in data[:8192]:
-        raise UnreadableDocument("binary file (contains NUL bytes)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data).best()
-    if best is None:
-        raise UnreadableDocument("unknown text encoding")
-    return str(best)
+    fallback = Path(doc_id).stem
+    parts: tuple[Part, ...]
+    if not result.paged:
+        cleaned = clean_text(result.parts[0].text if result.parts else "", fallback_title=fallback)
+        text, parts = cleaned.text, ()
+    else:
+        texts: list[str] = []
+        spans: list[Part] = []
+        pos = 0
+        for part in result.parts:
+            piece = clean_text(part.text, fallback_title=fallback).text
+            if not piece:
+                continue
+            if texts:
+                pos += len(PARAGRAPH)
+            spans.append(Part(pos, pos + len(piece), part.page, part.page_label, part.section))
+            texts.append(piece)
+            pos += len(piece)
+        text, parts = PARAGRAPH.join(texts), tuple(spans)
+        cleaned = clean_text(text, fallback_title=fallback)  # the title and date of the whole
+    if len(text) < MIN_DOCUMENT_CHARS:
+        raise UnreadableDocument("no readable text after cleaning")
+    return Document(
+        doc_id=doc_id,
+        title=result.title or cleaned.title,
+        date=result.date or cleaned.date,
+        text=text,
+        content_hash=digest,
+        parts=parts,
+    )
 
 
-def read_document(doc_id: str, path: Path, max_bytes: int) -> Document:
-    """Return the cleaned document at `path`.
+def read_file(
+    doc_id: str, path: Path, max_bytes: int, max_binary_bytes: int | None = None
+) -> tuple[Document, tuple[str, ...]]:
+    """Return the cleaned document at `path` and the warnings of its reading (pages left out).
 
     Raises UnreadableDocument with a user-facing reason when it cannot be used.
     """
@@ -88,24 +115,22 @@ def read_document(doc_id: str, path: Path, max_bytes: int) -> Document:
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableDocument(f"unsupported file type '{suffix or 'none'}'")
     size = path.stat().st_size
-    if size > max_bytes:
-        raise UnreadableDocument(f"too large ({size:,} bytes; the limit is {max_bytes:,})")
+    limit = size_limit(suffix, max_bytes, max_binary_bytes)
+    if size > limit:
+        raise UnreadableDocument(f"too large ({size:,} bytes; the limit is {limit:,})")
     data = path.read_bytes()
     if not data.strip():
         raise UnreadableDocument("empty file")
-    raw = decode(data)
-    if suffix in HTML_SUFFIXES:
-        raw = html_to_text(raw)
-    cleaned = clean_text(raw, fallback_title=Path(doc_id).stem)
-    if len(cleaned.text) < MIN_DOCUMENT_CHARS:
-        raise UnreadableDocument("no readable text after cleaning")
-    return Document(
-        doc_id=doc_id,
-        title=cleaned.title,
-        date=cleaned.date,
-        text=cleaned.text,
-        content_hash=content_hash(data),
-    )
+    result = read(data, suffix)
+    return to_document(doc_id, result, content_hash(data)), result.warnings
+
+
+def read_document(doc_id: str, path: Path, max_bytes: int, max_binary_bytes: int | None = None) -> Document:
+    """Return the cleaned document at `path`.
+
+    Raises UnreadableDocument with a user-facing reason when it cannot be used.
+    """
+    return read_file(doc_id, path, max_bytes, max_binary_bytes)[0]
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -116,24 +141,31 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def scan_corpus(corpus: Path, max_bytes: int) -> CorpusScan:
-    """Return every usable document under `corpus` and the skipped files with their reasons."""
+def scan_corpus(corpus: Path, max_bytes: int, max_binary_bytes: int | None = None) -> CorpusScan:
+    """Return every usable document under `corpus` and the skipped files with their reasons.
+
+    `max_binary_bytes` is the size limit of PDF and Word files (default: `max_bytes`).
+    """
     if not corpus.is_dir():
         raise FileNotFoundError(f"Corpus folder {corpus} does not exist: create it or pass --corpus.")
     root = corpus.resolve()
     docs: list[Document] = []
     skipped: list[SkippedFile] = []
+    warnings: list[SkippedFile] = []
     for doc_id, path in iter_corpus_files(corpus):
         try:
             if path.is_symlink() and not _inside(path, root):
                 raise UnreadableDocument("symbolic link pointing outside the corpus, to nothing or in a loop")
             if not path.is_file():
                 raise UnreadableDocument("not a regular file")
-            doc = read_document(doc_id, path, max_bytes)
+            doc, notes = read_file(doc_id, path, max_bytes, max_binary_bytes)
         except (UnreadableDocument, OSError) as exc:
             reason = str(exc) if isinstance(exc, UnreadableDocument) else f"cannot read: {exc.strerror}"
             log.warning("Skipped %s: %s", doc_id, reason)
             skipped.append(SkippedFile(doc_id, reason))
             continue
+        for note in notes:
+            log.warning("%s: %s", doc_id, note)
+            warnings.append(SkippedFile(doc_id, note))
         docs.append(doc)
-    return CorpusScan(tuple(docs), tuple(skipped))
+    return CorpusScan(tuple(docs), tuple(skipped), tuple(warnings))

@@ -153,7 +153,8 @@ def record(q: Question, answer: Answer, v: Verdict) -> dict[str, object]:
         "answer": answer.text,
         "abstained": answer.abstained,
         "citations": [
-            {"n": c.n, "doc_id": c.doc_id, "start": c.start, "end": c.end} for c in answer.citations
+            {"n": c.n, "doc_id": c.doc_id, "start": c.start, "end": c.end, "page": c.page}
+            for c in answer.citations
         ],
         "retrieved": [_retrieved(h, q, rel) for h, rel in zip(answer.hits, v.relevant, strict=True)],
         "verdict": {

@@ -248,7 +248,8 @@ def _build_locked(
     tell = on_progress or (lambda stage, done, total: None)
     tell("scan", 0, 1)
     if scan is None:
-        scan = scan_corpus(settings.corpus, settings.max_document_bytes)  # warns of each skipped file
+        # Warns of each skipped file.
+        scan = scan_corpus(settings.corpus, settings.max_document_bytes, settings.max_binary_document_bytes)
     tell("scan", 1, 1)
     spec = index_spec(settings, encoder)
     unreadable = None
@@ -268,7 +269,7 @@ def _build_locked(
     if not scan.documents:
         raise NoDocuments(
             f"No usable document in {settings.corpus} ({len(scan.skipped)} skipped), so the index was left "
-            "as it is: add .txt, .md or .html documents and run `chatbot index` again."
+            "as it is: add .txt, .md, .html, .pdf or .docx documents and run `chatbot index` again."
         )
     reuse: dict[str, list[Chunk]] = {}
     if not plan.full_reason and old is not None:

@@ -57,9 +57,10 @@ def sources_html(answer: Answer, built_at: str | None = None) -> str:
     items = []
     for c in answer.citations:
         date = f" · {escape_html(c.date)}" if c.date else ""
+        where = f' · <span class="where">{escape_html(c.location)}</span>' if c.location else ""
         items.append(
             f'<details class="source" id="source-{c.n}"><summary><b>[{c.n}]</b> '
-            f"{escape_html(c.title)}{date} · <code>{escape_html(c.doc_id)}</code></summary>"
+            f"{escape_html(c.title)}{date} · <code>{escape_html(c.doc_id)}</code>{where}</summary>"
             f'<blockquote class="passage">{_passage_html(c)}</blockquote></details>'
         )
     built = f", built {escape_html(built_at)}" if built_at else ""

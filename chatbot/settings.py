@@ -242,6 +242,9 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1000, ge=10)
     # Files larger than this are skipped with a warning (a 50 MB dump is not an article).
     max_document_bytes: int = Field(5_000_000, ge=1)
+    # ... and PDF or Word files larger than this: their bytes are mostly fonts, layout and images
+    # (a 40-page guide with photos is easily 20 MB), so they get their own limit.
+    max_binary_document_bytes: int = Field(50_000_000, ge=1)
 
     # Serving. 127.0.0.1 unless the operator deliberately exposes it.
     host: str = "127.0.0.1"
@@ -260,13 +263,17 @@ class Settings(BaseSettings):
     max_queue: int = Field(256, ge=1)
     # Earlier questions passed on as follow-up context; older turns add nothing but cost.
     max_history_turns: int = Field(20, ge=0)
-    # The page takes no files, but Gradio's upload route exists: cap it so nobody fills the disk.
+    # Gradio's upload route exists even when the page takes no files: cap it so nobody fills the
+    # disk. Where documents may be uploaded (`uploads`), the document size limits apply instead.
     max_upload_bytes: int = Field(1024, ge=1)
     # Embed every sentence of an index this small when serving starts (see Chatbot.warm_up);
     # beyond it, sentences are embedded as questions first reach their passages.
     prewarm_max_passages: int = Field(2000, ge=0)
     # Show the "Rebuild index" button (it only acts for visitors on the same machine).
     rebuild_button: bool = True
+    # Who may add and delete documents from the chat page: "signed-in" (only when the chat has
+    # logins, --auth or --auth-file), "anyone" (an open chat too: the operator's choice), "off".
+    uploads: Literal["signed-in", "anyone", "off"] = "signed-in"
 
     def chinese_settings(self) -> Settings | None:
         """Return the settings of the index that answers Chinese questions (see chinese_index), or

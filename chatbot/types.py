@@ -11,6 +11,22 @@ ChunkBoundaries = Literal["sentences", "words"]
 
 
 @dataclass(frozen=True)
+class Part:
+    """Where a stretch of a document's text came from: a PDF page or a Word section.
+
+    `start`/`end` are offsets into `Document.text`; chunks never cross a part's edge, so each
+    passage has one page (`page` is the physical 1-based number, `page_label` the printed one)
+    or one nearest heading (`section`).
+    """
+
+    start: int
+    end: int
+    page: int | None = None
+    page_label: str | None = None
+    section: str | None = None
+
+
+@dataclass(frozen=True)
 class Document:
     """A cleaned corpus document; `doc_id` is its path relative to the corpus folder."""
 
@@ -19,6 +35,8 @@ class Document:
     date: str | None
     text: str
     content_hash: str
+    # Pages or sections of the text (empty for plain text and web pages).
+    parts: tuple[Part, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,20 @@ class Chunk:
     start: int
     end: int
     text_hash: str
+    # The page (physical number and printed label) or nearest heading the passage sits under.
+    page: int | None = None
+    page_label: str | None = None
+    section: str | None = None
+
+
+def location(page: int | None, page_label: str | None, section: str | None) -> str:
+    """Return where a passage sits, as a citation shows it: "p. 12", "p. iv (PDF page 4)", a
+    heading, or "" for a document without pages or sections."""
+    if page is not None:
+        if page_label and page_label != str(page):
+            return f"p. {page_label} (PDF page {page})"
+        return f"p. {page}"
+    return section or ""
 
 
 @dataclass(frozen=True)
@@ -126,6 +158,14 @@ class Citation:
     score: float
     highlight: tuple[int, int]
     highlights: tuple[tuple[int, int], ...] = ()
+    page: int | None = None
+    page_label: str | None = None
+    section: str | None = None
+
+    @property
+    def location(self) -> str:
+        """Return the page or heading the passage sits under ("p. 2"), or "" when it has none."""
+        return location(self.page, self.page_label, self.section)
 
     @property
     def quoted_spans(self) -> tuple[tuple[int, int], ...]:
@@ -181,6 +221,9 @@ class Answer:
                     "score": round(c.score, 4),
                     "highlight": list(c.highlight),
                     "highlights": [list(span) for span in c.quoted_spans],
+                    "page": c.page,
+                    "page_label": c.page_label,
+                    "section": c.section,
                 }
                 for c in self.citations
             ],

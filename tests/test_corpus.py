@@ -28,7 +28,7 @@ def test_bad_files_are_skipped_and_named(tmp_path):
     assert reasons["empty.txt"] == "empty file"
     assert reasons["blank.md"] == "empty file"
     assert "binary" in reasons["binary.txt"]
-    assert "unsupported" in reasons["report.pdf"]
+    assert "not a PDF" in reasons["report.pdf"]
     assert "outside the corpus" in reasons["link.txt"]
 
 

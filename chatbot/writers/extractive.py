@@ -130,6 +130,9 @@ def _cite(
             score=c.score,
             highlight=c.quoted_span,
             highlights=tuple(sorted(spans[chunk_id])),
+            page=c.hit.chunk.page,
+            page_label=c.hit.chunk.page_label,
+            section=c.hit.chunk.section,
         )
         for chunk_id, c in first.items()
     )

@@ -1,0 +1,51 @@
+"""One reader per file format, all returning a ReadResult; `read` picks one by the file's suffix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chatbot.readers.base import ReadPart, ReadResult, UnreadableDocument, page_ranges
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+PDF_SUFFIXES = frozenset({".pdf"})
+WORD_SUFFIXES = frozenset({".docx"})
+# Formats whose bytes are mostly layout, fonts and images rather than text (their own size limit).
+BINARY_SUFFIXES = PDF_SUFFIXES | WORD_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | BINARY_SUFFIXES
+
+__all__ = [
+    "BINARY_SUFFIXES", "HTML_SUFFIXES", "SUPPORTED_SUFFIXES", "TEXT_SUFFIXES",
+    "ReadPart", "ReadResult", "UnreadableDocument", "page_ranges", "read",
+]
+
+
+def _reader(suffix: str) -> Callable[[bytes], ReadResult]:
+    # Imported on use: each format's library costs import time that a text-only corpus never needs.
+    if suffix in PDF_SUFFIXES:
+        from chatbot.readers.pdf import read_pdf
+
+        return read_pdf
+    if suffix in WORD_SUFFIXES:
+        from chatbot.readers.word import read_word
+
+        return read_word
+    if suffix in HTML_SUFFIXES:
+        from chatbot.readers.web import read_web_page
+
+        return read_web_page
+    from chatbot.readers.text import read_text
+
+    return read_text
+
+
+def read(data: bytes, suffix: str) -> ReadResult:
+    """Return the raw text of a file's bytes, read as the format its suffix names.
+
+    Raises UnreadableDocument, with a one-line reason, for an unsupported suffix or a file the
+    format's reader cannot read.
+    """
+    suffix = suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableDocument(f"unsupported file type '{suffix or 'none'}'")
+    return _reader(suffix)(data)

@@ -14,8 +14,8 @@ from chatbot.pipeline import Chatbot, InvalidQuestion, check_question
 from chatbot.render import answer_markdown, escape_markdown, sources_html
 from chatbot.store import IndexCorrupt, IndexMismatch, IndexMissing
 from chatbot.types import Answer
-from chatbot.writers import Delta
 from chatbot.upload import add_documents_panel, upload_size_limit
+from chatbot.writers import Delta
 
 log = logging.getLogger(__name__)
 

@@ -158,7 +158,8 @@ def _citations(
             Citation(
                 n=shown, doc_id=chunk.doc_id, title=chunk.title, date=chunk.date, text=chunk.text,
                 start=chunk.start, end=chunk.end, score=passages[n - 1].score, highlight=found[0],
-                highlights=tuple(sorted(found)),
+                highlights=tuple(sorted(found)), page=chunk.page, page_label=chunk.page_label,
+                section=chunk.section,
             )  # fmt: skip
         )
     return tuple(out)

@@ -25,7 +25,18 @@ _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _CLAIM_END = re.compile(
     r"(?:[.!?][\"”’)]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*(?=\s|$)|[。！？；](?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*)"
 )
-_NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
+_NUMBER = re.compile(r"(?<![^\W\d_])\d(?:[\d,.]*\d)?")  # not inside a word ("a52c", but "5G" counts)
+# Numbers written as words count as numbers: "five parks" is not "four industrial parks".
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty"
+)
+_TENS = "thirty forty fifty sixty seventy eighty ninety"
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(_UNITS.split())} | {
+    w: str(10 * i) for i, w in enumerate(_TENS.split(), 3)
+}
+_SCALE_WORDS = re.compile(r"\b(hundred|thousand|million|billion|trillion|dozen)s?\b", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z]+")
 _NAME = re.compile(r"(?<![\w'’-])[A-Z][\w'’&-]*")
 
 
@@ -87,7 +98,11 @@ def _words(text: str) -> str:
 
 
 def _numbers(text: str) -> set[str]:
-    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+    """Return the numbers `text` states: digits without thousands separators, number words as
+    digits ("five" is "5"), and scale words ("millions" is "million")."""
+    found = {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+    found |= {_NUMBER_WORDS[w.lower()] for w in _WORD.findall(text) if w.lower() in _NUMBER_WORDS}
+    return found | {m.group(1).lower() for m in _SCALE_WORDS.finditer(text)}
 
 
 class SupportChecker:

@@ -150,3 +150,25 @@ def test_the_api_key_is_refused_in_the_settings_file(tmp_path, monkeypatch):
     monkeypatch.setenv("CHATBOT_LLM_API_KEY", "sk-secret")
     settings = load_settings()
     assert settings.llm_api_key is not None and "sk-secret" not in repr(settings)
+
+
+def test_the_chat_server_answers_through_the_llm_writer(bundled_bot, llm_url):
+    from gradio_client import Client
+
+    from chatbot.app import launch
+
+    settings = bundled_bot.settings.model_copy(
+        update={"writer": "llm", "llm_base_url": llm_url, "host": "127.0.0.1", "port": free_port()}
+    )
+    demo = launch(Chatbot(settings, bundled_bot.encoder), block=False)
+    try:
+        result = Client(f"http://127.0.0.1:{settings.port}/", verbose=False).predict(
+            QUESTION, [], api_name="/ask"
+        )
+    finally:
+        demo.close()  # type: ignore[attr-defined]
+    assert result["writer"] in {"llm", "extractive"} and result["citations"]
+    # Either the model's checked answer, or the quoted one with the reason it was not used.
+    assert result["writer"] == "llm" or result["notice"].startswith(
+        "The language model's answer was not used"
+    )

@@ -72,3 +72,10 @@ def test_a_reply_is_read_as_it_is_written():
     assert read_reply('{"found_in_passages": false, "sentences": []}').found is False
     assert read_reply("The documents don't say.").found is False  # a server that ignores the schema
     assert read_reply("GDP was high [1].").answer == "GDP was high [1]."
+
+
+def test_a_claim_may_name_the_month_of_its_source_date(checker):
+    (hit,) = _hits("The zone signed 28 projects at the conference.")
+    assert hit.chunk.date == "2021-05-01"
+    assert checker.check(Claim("In May, the zone signed 28 projects at the conference.", (1,)), [hit]).supported
+    assert not checker.check(Claim("In June, the zone signed 28 projects at the conference.", (1,)), [hit]).supported

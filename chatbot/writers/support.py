@@ -8,6 +8,7 @@ measured on eval/support/labelled.jsonl). The checks use the product's own encod
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -97,6 +98,18 @@ def _words(text: str) -> str:
     return " ".join(_MARKER.sub("", text).split())
 
 
+def _dated(date: str | None) -> str:
+    """Return a source's date as written in numbers and in words ("2018-08-03 August 3 2018"), so
+    that a sentence may say "in August" of a source dated 2018-08-03."""
+    if not date:
+        return ""
+    try:
+        day = datetime.date.fromisoformat(date)
+    except ValueError:
+        return date  # a bare year, or a date in another form: as it is
+    return f"{date} {day.strftime('%B')} {day.day} {day.year}"
+
+
 def _numbers(text: str) -> set[str]:
     """Return the numbers `text` states: digits without thousands separators, number words as
     digits ("five" is "5"), and scale words ("millions" is "million")."""
@@ -121,7 +134,7 @@ class SupportChecker:
         if any(not 1 <= n <= len(passages) for n in claim.cites):
             return Verdict(claim, False, "cites a passage that was not given")
         cited = [passages[n - 1].chunk for n in claim.cites]
-        grounds = " ".join(f"{c.title} {c.date or ''} {c.text}" for c in cited)
+        grounds = " ".join(f"{c.title} {_dated(c.date)} {c.text}" for c in cited)
         missing = _numbers(claim.text) - _numbers(grounds)
         if missing:
             return Verdict(claim, False, f"states {', '.join(sorted(missing))}, which the passage does not")

@@ -15,6 +15,8 @@ import numpy.typing as npt
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from chatbot.language import is_mostly_chinese as is_mostly_chinese  # where callers find it
+
 # bm25s sets its own logger to DEBUG at import, which would print on every index load.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
@@ -132,8 +134,3 @@ def term_set(text: str) -> frozenset[str]:
     """Return the set of `tokenize(text)`, remembered since passages recur across questions."""
     return frozenset(tokenize(text))
 
-
-def is_mostly_chinese(text: str) -> bool:
-    """Return whether most of the letters of `text` are Chinese characters."""
-    letters = [ch for ch in text if ch.isalpha()]
-    return bool(letters) and sum(bool(_CJK.match(ch)) for ch in letters) * 2 > len(letters)

@@ -10,11 +10,13 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from chatbot.types import Chunk, ChunkBoundaries, Document
 
 # Paragraphs first, then sentences, then clauses: a chunk breaks mid-sentence only when a single
-# sentence is longer than the chunk size. "words" (for comparison) fills each chunk up to the
+# sentence is longer than the chunk size. Chinese ends sentences with 。！？ and clauses with ；，、
+# and writes no space after them, so each has its own separator beside the English one.
+# "words" (for comparison) fills each chunk up to the
 # size and cuts at the last space (the last character in Chinese text, which has none), wherever
 # paragraphs and sentences end.
 SEPARATORS: dict[ChunkBoundaries, list[str]] = {
-    "sentences": ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""],
+    "sentences": ["\n\n", "\n", ". ", "。", "? ", "？", "! ", "！", "; ", "；", ", ", "，", "、", " ", ""],
     "words": [" ", ""],
 }
 
@@ -61,6 +63,7 @@ def chunk_document(doc: Document, splitter: RecursiveCharacterTextSplitter) -> l
                 start=start,
                 end=start + len(text),
                 text_hash=text_hash(text),
+                language=doc.language,
             )
         )
     return chunks

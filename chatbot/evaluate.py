@@ -332,6 +332,14 @@ def _by_corpus(sets: Mapping[str, PlannedSet], base: Settings) -> dict[Path, lis
     return groups
 
 
+def _mostly_chinese(corpus: Path, settings: Settings) -> bool:
+    """Return whether most documents of `corpus` are in Chinese (language.detect_language)."""
+    from chatbot.corpus import scan_corpus
+
+    documents = scan_corpus(corpus, settings.max_document_bytes).documents
+    return sum(d.language == "zh" for d in documents) * 2 > len(documents)
+
+
 def run_config(
     config: EvalConfig,
     base: Settings,
@@ -352,9 +360,11 @@ def run_config(
         out.settings = configured
         for corpus, names in _by_corpus(sets, base).items():
             settings = configured.model_copy(update={"corpus": corpus})
-            # The second (e5) index for Chinese questions is built only when a set has some.
-            chinese = settings.chinese_index and any(
-                is_mostly_chinese(q.question) for n in names for q in sets[n].questions
+            # The second (e5) index is built only when a set has Chinese questions or the
+            # documents are mostly Chinese (then every question is answered from it).
+            chinese = settings.chinese_index and (
+                any(is_mostly_chinese(q.question) for n in names for q in sets[n].questions)
+                or _mostly_chinese(corpus, settings)
             )
             where = {"index": index_folder(settings, base, cache), "chinese_index": chinese}
             bot = make_bot(settings.model_copy(update=where))
@@ -407,7 +417,9 @@ def identical_pairs(runs: Sequence[ConfigRun]) -> list[str]:
 SHOWN_SETTINGS = ("retrieval", "rerank", "embedder", "top_k", "chunk_tokens", "chunk_overlap_tokens")
 
 
-def build_summary(runs: Sequence[ConfigRun], sets: Mapping[str, PlannedSet], base: Settings) -> dict[str, object]:
+def build_summary(
+    runs: Sequence[ConfigRun], sets: Mapping[str, PlannedSet], base: Settings
+) -> dict[str, object]:
     """Return the summary.json object: sets, configurations with their index, metrics, curves."""
     depth = max((r.settings.top_k for r in runs if r.settings), default=max(HIT_KS))
     ok = [r for r in runs if not r.error]
@@ -455,7 +467,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "files", nargs="*", type=Path,
         help="question sets: .jsonl files (over --corpus) or folders holding questions.jsonl and "
-             f"their own corpus/ (default: every set of --suite)",
+             "their own corpus/ (default: every set of --suite)",
     )
     parser.add_argument(
         "--suite", type=Path, default=DEFAULT_SUITE,

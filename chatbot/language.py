@@ -46,7 +46,7 @@ def _jieba():  # type: ignore[no-untyped-def]
 @lru_cache(maxsize=65_536)
 def chinese_words(run: str) -> tuple[str, ...]:
     """Return the words of a run of Chinese characters, as jieba's dictionary segmentation cuts it."""
-    return tuple(w for w in _jieba().lcut(run, HMM=False) if w.strip())
+    return tuple(w for w in _jieba().lcut(run) if w.strip())
 
 
 def word_count(text: str) -> int:
@@ -56,5 +56,6 @@ def word_count(text: str) -> int:
     for piece in text.split():
         runs = _CJK_RUN.findall(piece)
         rest = _CJK_RUN.sub(" ", piece).split()
-        count += sum(len(chinese_words(r)) for r in runs) + sum(1 for w in rest if any(c.isalnum() for c in w))
+        count += sum(len(chinese_words(r)) for r in runs)
+        count += sum(1 for w in rest if any(c.isalnum() for c in w))
     return count

@@ -129,7 +129,7 @@ def floors_from(summary: Mapping[str, object], margin: float) -> dict[str, objec
     out: dict[str, object] = {
         "recorded": summary["created"],
         "margin": margin,
-        "how": "chatbot eval --record-floors eval/floors.json (every set of eval/suite.toml, as sampled there)",
+        "how": "chatbot eval --record-floors eval/floors.json (the sets of eval/suite.toml)",
         "sets": {},
     }
     for set_name, configs in metrics.items():

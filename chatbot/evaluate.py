@@ -332,11 +332,16 @@ def _by_corpus(sets: Mapping[str, PlannedSet], base: Settings) -> dict[Path, lis
     return groups
 
 
-def _mostly_chinese(corpus: Path, settings: Settings) -> bool:
-    """Return whether most documents of `corpus` are in Chinese (language.detect_language)."""
+def needs_chinese_index(questions: Sequence[Question], settings: Settings) -> bool:
+    """Return whether asking `questions` over `settings.corpus` needs the second (e5) index: when
+    some are in Chinese, or when most documents are (then every question is answered from it).
+    Otherwise it is not built, which saves an e5 pass over the corpus."""
     from chatbot.corpus import scan_corpus
+    from chatbot.language import is_mostly_chinese
 
-    documents = scan_corpus(corpus, settings.max_document_bytes).documents
+    if any(is_mostly_chinese(q.question) for q in questions):
+        return True
+    documents = scan_corpus(settings.corpus, settings.max_document_bytes).documents
     return sum(d.language == "zh" for d in documents) * 2 > len(documents)
 
 
@@ -350,8 +355,6 @@ def run_config(
 ) -> ConfigRun:
     """Build (or reuse) the config's index of each corpus and ask its sets; a failure is
     recorded, not raised."""
-    from chatbot.language import is_mostly_chinese
-
     out = ConfigRun(config)
     total = sum(len(p.questions) for p in sets.values())
     done_before = bar.n
@@ -360,12 +363,8 @@ def run_config(
         out.settings = configured
         for corpus, names in _by_corpus(sets, base).items():
             settings = configured.model_copy(update={"corpus": corpus})
-            # The second (e5) index is built only when a set has Chinese questions or the
-            # documents are mostly Chinese (then every question is answered from it).
-            chinese = settings.chinese_index and (
-                any(is_mostly_chinese(q.question) for n in names for q in sets[n].questions)
-                or _mostly_chinese(corpus, settings)
-            )
+            asked = [q for n in names for q in sets[n].questions]
+            chinese = settings.chinese_index and needs_chinese_index(asked, settings)
             where = {"index": index_folder(settings, base, cache), "chinese_index": chinese}
             bot = make_bot(settings.model_copy(update=where))
             bar.set_postfix_str(f"{config.name}: indexing {corpus}")

@@ -17,10 +17,9 @@ from pathlib import Path
 import pytest
 
 from chatbot.embedding import Encoder
-from chatbot.evaluate import evaluate_questions, summarise
-from chatbot.language import is_mostly_chinese
+from chatbot.evaluate import evaluate_questions, needs_chinese_index, summarise
 from chatbot.pipeline import Chatbot
-from chatbot.questions import EvalSet, load_suite
+from chatbot.questions import EvalSet, Question, load_suite
 from chatbot.regression import check_floors
 from chatbot.settings import load_settings
 from tests.conftest import CORPUS, REPO
@@ -32,13 +31,15 @@ SUITE = {s.name: s for s in load_suite(REPO / "eval" / "suite.toml")}
 @pytest.fixture(scope="module")
 def bot_for(
     tmp_path_factory: pytest.TempPathFactory, encoder: Encoder, bundled_bot: Chatbot
-) -> Callable[[EvalSet, bool], Chatbot]:
-    """Return a factory of chatbots over a set's corpus (a copy), built once per corpus and
-    per need of the Chinese index; the bundled corpus without it is the session's bundled_bot."""
+) -> Callable[[EvalSet, list[Question]], Chatbot]:
+    """Return a factory of chatbots to ask a set's questions over its corpus (a copy), built once
+    per corpus and need of the Chinese index (as `chatbot eval` decides it); the bundled corpus
+    without it is the session's bundled_bot."""
     bots: dict[tuple[Path, bool], Chatbot] = {}
 
-    def factory(spec: EvalSet, chinese: bool) -> Chatbot:
+    def factory(spec: EvalSet, questions: list[Question]) -> Chatbot:
         corpus = spec.corpus or CORPUS
+        chinese = needs_chinese_index(questions, load_settings(corpus=corpus))
         if corpus == CORPUS and not chinese:
             return bundled_bot
         if (corpus, chinese) not in bots:
@@ -63,8 +64,7 @@ def test_set_stays_above_its_recorded_floors(name, bot_for):
     spec = SUITE[name]
     questions, _ = spec.load(floors["every"])
     assert len(questions) == floors["questions"], "the set changed since its floors were recorded"
-    chinese = any(is_mostly_chinese(q.question) for q in questions)
-    verdicts, _ = evaluate_questions(bot_for(spec, chinese), questions)
+    verdicts, _ = evaluate_questions(bot_for(spec, questions), questions)
     failures = check_floors(summarise(verdicts), floors)
     assert not failures, (
         f"{name} regressed: " + "; ".join(failures)

@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chat test index eval lint bench browser clean llm
+.PHONY: chat test index eval eval-full lint bench browser clean llm
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -33,8 +33,13 @@ index: $(STAMP)
 test: $(STAMP) browser
 	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -q
 
+# Every set of eval/suite.toml side by side: the bundled sets over corpus/, squad5 and cmrc15 over
+# their own corpora (indexes under index/variants). eval-full asks all 1,793 squad5 questions.
 eval: $(STAMP)
-	HF_HUB_OFFLINE=1 $(VENV)/bin/chatbot eval eval/questions/dev.jsonl --out eval/reports/latest
+	HF_HUB_OFFLINE=1 $(VENV)/bin/chatbot eval --out eval/reports/latest
+
+eval-full: $(STAMP)
+	HF_HUB_OFFLINE=1 $(VENV)/bin/chatbot eval --full --out eval/reports/latest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check chatbot tests benchmarks

@@ -7,6 +7,7 @@ from typing import Literal
 
 from chatbot.clean import MONTH_NAMES, WEEKDAY_NAMES, WEEKDAY_WORDS
 from chatbot.focus import AUXILIARIES
+from chatbot.language import is_mostly_chinese
 
 AnswerType = Literal["date", "money", "number", "person"]
 
@@ -45,6 +46,8 @@ _HAS = {
     ),
     "date": re.compile(
         rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{MONTH_NAMES})\.?\s+\d{{1,2}}\b"
+        # Chinese writes dates as numbers before 年, 月 and 日 ("2008年1月12日"), with no space.
+        r"|\d\s*(?:年|月|日)"
         rf"|\b(?:this|last|next)\s+(?:year|{MONTH_NAMES})\b|\b(?:{WEEKDAY_WORDS})\b|\bago\b",
         re.IGNORECASE,
     ),
@@ -86,6 +89,14 @@ def expected_type(question: str) -> AnswerType | None:
 def has_type(sentence: str, kind: AnswerType | None) -> bool:
     """Return whether `sentence` contains something of the `kind` asked for (False when None)."""
     return kind is not None and bool(_HAS[kind].search(sentence))
+
+
+def lacks_type(sentence: str, kind: AnswerType | None) -> bool:
+    """Return whether `sentence` is known to lack the `kind` asked for: a person's name is told by
+    its capitals, which Chinese does not write, so a Chinese sentence is never known to lack one."""
+    if kind is None or has_type(sentence, kind):
+        return False
+    return not (kind == "person" and is_mostly_chinese(sentence))
 
 
 # Words ending in s that are not plurals, or not nouns ("What is", "What does this …").

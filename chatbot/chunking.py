@@ -10,11 +10,13 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from chatbot.types import Chunk, ChunkBoundaries, Document, Part
 
 # Paragraphs first, then sentences, then clauses: a chunk breaks mid-sentence only when a single
-# sentence is longer than the chunk size. "words" (for comparison) fills each chunk up to the
+# sentence is longer than the chunk size. Chinese ends sentences with 。！？ and clauses with ；，、
+# and writes no space after them, so each has its own separator beside the English one.
+# "words" (for comparison) fills each chunk up to the
 # size and cuts at the last space (the last character in Chinese text, which has none), wherever
 # paragraphs and sentences end.
 SEPARATORS: dict[ChunkBoundaries, list[str]] = {
-    "sentences": ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""],
+    "sentences": ["\n\n", "\n", ". ", "。", "? ", "？", "! ", "！", "; ", "；", ", ", "，", "、", " ", ""],
     "words": [" ", ""],
 }
 
@@ -80,6 +82,7 @@ def chunk_document(doc: Document, splitter: RecursiveCharacterTextSplitter) -> l
                     page=part.page,
                     page_label=part.page_label,
                     section=part.section,
+                    language=doc.language,
                 )
             )
     return chunks

@@ -29,15 +29,18 @@ from tqdm import tqdm
 from chatbot.configs import CONFIGS, DEFAULT_CONFIGS, EvalConfig
 from chatbot.metrics import (
     MARKER,
+    answer_body,
+    answer_words,
     citation_precision,
     contains_key,
     first_rank,
     hit_at,
     is_relevant,
+    length_summary,
     ndcg_at,
     reciprocal_rank,
 )
-from chatbot.questions import Question, load_questions
+from chatbot.questions import EvalSet, Question, load_suite, set_from_path
 from chatbot.regression import (
     FLOOR_MARGIN,
     SUMMARY_FORMAT,
@@ -77,6 +80,7 @@ class Verdict:
     abstained: bool
     markers_valid: bool
     seconds: float
+    words: int = 0  # the answer's length, its source list not counted (metrics.answer_words)
 
     @property
     def first_relevant_rank(self) -> int | None:
@@ -120,7 +124,7 @@ def judge(q: Question, answer: Answer, seconds: float, relevant_total: int) -> V
         answerable=q.answerable,
         relevant=tuple(is_relevant(h.chunk, q) for h in answer.hits),
         relevant_total=relevant_total,
-        key_in_answer=bool(q.keys) and contains_key(answer.text, q.keys),
+        key_in_answer=bool(q.keys) and contains_key(answer_body(answer.text), q.keys),
         citation_supported=bool(q.keys)
         and any(contains_key(_supporting(c, answer.text), q.keys) for c in answer.citations),
         precise_citations=precise,
@@ -128,6 +132,7 @@ def judge(q: Question, answer: Answer, seconds: float, relevant_total: int) -> V
         abstained=answer.abstained,
         markers_valid=markers <= set(passages),
         seconds=seconds,
+        words=answer_words(answer.text),
     )
 
 
@@ -164,6 +169,7 @@ def record(q: Question, answer: Answer, v: Verdict) -> dict[str, object]:
             "precise": [v.precise_citations, v.citations],
             "problems": v.problems(),
         },
+        "words": v.words,
         "seconds": round(v.seconds, 3),
     }
 
@@ -215,10 +221,25 @@ def summarise(verdicts: Sequence[Verdict]) -> dict[str, float | int | None]:
         "citation_support": _share([v.citation_supported for v in answered]),
         "citation_precision": round(precise / cited, 4) if cited else None,
         "markers_valid": _share([v.markers_valid for v in verdicts]),
+        "answer_words_mean": length_summary([v.words for v in answered])[0],
+        "answer_words_median": length_summary([v.words for v in answered])[1],
         "latency_p50_ms": round(float(np.percentile(latencies, 50)), 1) if len(latencies) else None,
         "latency_p95_ms": round(float(np.percentile(latencies, 95)), 1) if len(latencies) else None,
     }
     return out
+
+
+def ask(bot: Chatbot, q: Question) -> Answer:
+    """Return the chatbot's answer to `q`: the one place the evaluation asks for answers, so that
+    another answer writer is evaluated by changing how `bot` is made (see `open_bot`), not this."""
+    return bot.ask(q.question, q.history)
+
+
+def open_bot(settings: Settings) -> Chatbot:
+    """Return the chatbot the evaluation asks, for `settings` (the seam for answer writers)."""
+    from chatbot.pipeline import Chatbot
+
+    return Chatbot(settings)
 
 
 def evaluate_questions(
@@ -232,7 +253,7 @@ def evaluate_questions(
     verdicts, records = [], []
     for q in questions:
         t = time.perf_counter()
-        answer = bot.ask(q.question, q.history)
+        answer = ask(bot, q)
         seconds = time.perf_counter() - t
         v = judge(q, answer, seconds, sum(is_relevant(c, q) for c in chunks))
         verdicts.append(v)
@@ -242,21 +263,41 @@ def evaluate_questions(
     return verdicts, records
 
 
-# --- configurations and their indexes ------------------------------------------------------------
+# --- configurations, corpora and their indexes ---------------------------------------------------
 
 
 def index_folder(config: Settings, base: Settings, cache: Path) -> Path:
-    """Return where the index for `config` lives: the base index when the index spec matches,
-    else a folder under `cache` named by a hash of the spec, shared by configs with that spec."""
+    """Return where the index for `config` lives: the base index when the index spec and corpus
+    match, else a folder under `cache` named by a hash of the spec and the corpus folder, shared
+    by configs with that spec over that corpus."""
     from chatbot.embedding import make_encoder
     from chatbot.indexer import index_spec
 
     spec = index_spec(config, make_encoder(config))
-    if spec == index_spec(base, make_encoder(base)):
+    same_corpus = config.corpus.resolve() == base.corpus.resolve()
+    if same_corpus and spec == index_spec(base, make_encoder(base)):
         return base.index
     # Defaults left out, so that a new spec field with a default keeps existing folders valid.
-    digest = hashlib.sha256(spec.model_dump_json(exclude_defaults=True).encode()).hexdigest()[:12]
-    return cache / digest
+    key = spec.model_dump_json(exclude_defaults=True)
+    if not same_corpus:
+        key += str(config.corpus.resolve())
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+    return cache / (digest if same_corpus else f"{config.corpus.resolve().parent.name}-{digest}")
+
+
+@dataclass(frozen=True)
+class PlannedSet:
+    """A set as this run asks it: its questions (sampled), its size, and how it was sampled."""
+
+    spec: EvalSet
+    questions: list[Question]
+    total: int
+    every: int
+
+    @property
+    def sampling(self) -> str:
+        """Return how the set was sampled, in words ("every 4th question")."""
+        return self.spec.describe(self.every)
 
 
 @dataclass
@@ -265,7 +306,8 @@ class ConfigRun:
 
     config: EvalConfig
     settings: Settings | None = None
-    index: dict[str, object] = field(default_factory=dict)
+    index: dict[str, object] = field(default_factory=dict)  # of the running corpus
+    indexes: dict[str, dict[str, object]] = field(default_factory=dict)  # per corpus folder
     error: str | None = None
     verdicts: dict[str, list[Verdict]] = field(default_factory=dict)
     records: dict[str, list[dict[str, object]]] = field(default_factory=dict)
@@ -283,35 +325,62 @@ def _index_info(bot: Chatbot) -> dict[str, object]:
     }
 
 
-def run_config(
-    config: EvalConfig, base: Settings, sets: Mapping[str, list[Question]], cache: Path, bar: tqdm
-) -> ConfigRun:
-    """Build (or reuse) the config's index and ask every set; a failure is recorded, not raised."""
-    from chatbot.lexical import is_mostly_chinese
-    from chatbot.pipeline import Chatbot
+def _by_corpus(sets: Mapping[str, PlannedSet], base: Settings) -> dict[Path, list[str]]:
+    """Return the set names grouped by the corpus folder they are asked over, in run order."""
+    groups: dict[Path, list[str]] = {}
+    for name, planned in sets.items():
+        groups.setdefault(planned.spec.corpus or base.corpus, []).append(name)
+    return groups
 
+
+def needs_chinese_index(questions: Sequence[Question], settings: Settings) -> bool:
+    """Return whether asking `questions` over `settings.corpus` needs the second (e5) index: when
+    some are in Chinese, or when most documents are (then every question is answered from it).
+    Otherwise it is not built, which saves an e5 pass over the corpus."""
+    from chatbot.corpus import scan_corpus
+    from chatbot.language import is_mostly_chinese
+
+    if any(is_mostly_chinese(q.question) for q in questions):
+        return True
+    documents = scan_corpus(settings.corpus, settings.max_document_bytes).documents
+    return sum(d.language == "zh" for d in documents) * 2 > len(documents)
+
+
+def run_config(
+    config: EvalConfig,
+    base: Settings,
+    sets: Mapping[str, PlannedSet],
+    cache: Path,
+    bar: tqdm,
+    make_bot: Callable[[Settings], Chatbot] = open_bot,
+) -> ConfigRun:
+    """Build (or reuse) the config's index of each corpus and ask its sets; a failure is
+    recorded, not raised."""
     out = ConfigRun(config)
-    total = sum(len(qs) for qs in sets.values())
+    total = sum(len(p.questions) for p in sets.values())
     done_before = bar.n
     try:
-        settings = config.settings(base)
-        # The second (e5) index for Chinese questions is built only when a set has some.
-        chinese = settings.chinese_index and any(
-            is_mostly_chinese(q.question) for qs in sets.values() for q in qs
-        )
-        where = {"index": index_folder(settings, base, cache), "chinese_index": chinese}
-        settings = settings.model_copy(update=where)
-        out.settings = settings
-        bot = Chatbot(settings)
-        bar.set_postfix_str(f"{config.name}: indexing")
-        bot.build(progress=False)
-        out.index = _index_info(bot)
-        # One untimed question first, so that loading the models is not counted as latency.
-        warm_up = next(iter(sets.values()))[0]
-        bot.ask(warm_up.question, warm_up.history)
-        for name, questions in sets.items():
-            bar.set_postfix_str(f"{config.name} on {name}")
-            out.verdicts[name], out.records[name] = evaluate_questions(bot, questions, lambda: bar.update(1))
+        configured = config.settings(base)
+        out.settings = configured
+        for corpus, names in _by_corpus(sets, base).items():
+            settings = configured.model_copy(update={"corpus": corpus})
+            asked = [q for n in names for q in sets[n].questions]
+            chinese = settings.chinese_index and needs_chinese_index(asked, settings)
+            where = {"index": index_folder(settings, base, cache), "chinese_index": chinese}
+            bot = make_bot(settings.model_copy(update=where))
+            bar.set_postfix_str(f"{config.name}: indexing {corpus}")
+            bot.build(progress=False)
+            out.indexes[str(corpus)] = _index_info(bot)
+            if corpus == base.corpus:
+                out.index = out.indexes[str(corpus)]
+            # One untimed question first, so that loading the models is not counted as latency.
+            warm_up = sets[names[0]].questions[0]
+            ask(bot, warm_up)
+            for name in names:
+                bar.set_postfix_str(f"{config.name} on {name}")
+                out.verdicts[name], out.records[name] = evaluate_questions(
+                    bot, sets[name].questions, lambda: bar.update(1)
+                )
     except Exception as exc:  # a broken configuration must not stop the others; it is reported
         log.debug("Configuration %s failed", config.name, exc_info=True)
         out.error = f"{type(exc).__name__}: {exc}"
@@ -349,10 +418,7 @@ SHOWN_SETTINGS = ("retrieval", "rerank", "embedder", "top_k", "chunk_tokens", "c
 
 
 def build_summary(
-    runs: Sequence[ConfigRun],
-    sets: Mapping[str, Path],
-    questions: Mapping[str, list[Question]],
-    base: Settings,
+    runs: Sequence[ConfigRun], sets: Mapping[str, PlannedSet], base: Settings
 ) -> dict[str, object]:
     """Return the summary.json object: sets, configurations with their index, metrics, curves."""
     depth = max((r.settings.top_k for r in runs if r.settings), default=max(HIT_KS))
@@ -362,13 +428,25 @@ def build_summary(
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "corpus": str(base.corpus),
         "default_settings": {k: getattr(base, k) for k in SHOWN_SETTINGS},
-        "sets": {name: {"file": str(path), "questions": len(questions[name])} for name, path in sets.items()},
+        "sets": {
+            name: {
+                "file": str(p.spec.questions),
+                "corpus": str(p.spec.corpus or base.corpus),
+                "questions": len(p.questions),
+                "of": p.total,
+                "every": p.every,
+                "sampling": p.sampling,
+                "relevance": p.spec.relevance,
+            }
+            for name, p in sets.items()
+        },
         "configs": {
             r.config.name: {
                 "description": r.config.description,
                 "overrides": dict(r.config.overrides),
                 "settings": {k: getattr(r.settings, k) for k in SHOWN_SETTINGS} if r.settings else {},
                 "index": r.index,
+                "indexes": r.indexes,
                 "error": r.error,
             }
             for r in runs
@@ -381,10 +459,26 @@ def build_summary(
 
 # --- the command ---------------------------------------------------------------------------------
 
+DEFAULT_SUITE = Path("eval/suite.toml")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the `chatbot eval` arguments to its sub-parser."""
-    parser.add_argument("files", nargs="+", type=Path, help="question sets (JSON Lines)")
+    parser.add_argument(
+        "files", nargs="*", type=Path,
+        help="question sets: .jsonl files (over --corpus) or folders holding questions.jsonl and "
+             "their own corpus/ (default: every set of --suite)",
+    )
+    parser.add_argument(
+        "--suite", type=Path, default=DEFAULT_SUITE,
+        help=f"the sets to run when no file is named (default {DEFAULT_SUITE})",
+    )
+    parser.add_argument("--only", nargs="+", metavar="SET", help="run only these sets of the suite")
+    parser.add_argument(
+        "--every", type=int, metavar="N",
+        help="ask every N-th question of each set (default: each suite set's own step; 1 for files)",
+    )
+    parser.add_argument("--full", action="store_true", help="ask every question of every set (--every 1)")
     parser.add_argument(
         "--config", nargs="+", action="extend", choices=list(CONFIGS), metavar="NAME",
         help=f"configurations to compare side by side (default: default); one of {', '.join(CONFIGS)}",
@@ -401,28 +495,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--index-cache", type=Path,
-        help="where configurations that change the index keep theirs (default: INDEX/variants)",
+        help="where configurations that change the index, and sets with their own corpus, keep "
+             "their indexes (default: INDEX/variants)",
     )
 
 
-def _set_names(files: Sequence[Path]) -> dict[str, Path]:
-    names: dict[str, Path] = {}
-    for f in files:
-        name = f.stem if f.stem not in names else str(f)
-        names[name] = f
-    return names
+def plan_sets(args: argparse.Namespace) -> dict[str, PlannedSet]:
+    """Return the sets to run, by name: the files named, else the suite's (those in --only).
+
+    Raises ValueError for a malformed set, suite or unknown --only name.
+    """
+    specs = [set_from_path(f) for f in args.files] if args.files else load_suite(args.suite)
+    if args.only:
+        unknown = set(args.only) - {s.name for s in specs}
+        if unknown:
+            raise ValueError(f"--only names sets the suite lacks: {', '.join(sorted(unknown))}")
+        specs = [s for s in specs if s.name in args.only]
+    every = 1 if args.full else args.every
+    if every is not None and every < 1:
+        raise ValueError("--every takes a whole number of at least 1")
+    out: dict[str, PlannedSet] = {}
+    for spec in specs:
+        name = spec.name if spec.name not in out else str(spec.questions)
+        questions, total = spec.load(every)
+        out[name] = PlannedSet(spec, questions, total, every or spec.every)
+    return out
 
 
 def _headline(summary: Mapping[str, object]) -> str:
     metrics = summary["metrics"]
     assert isinstance(metrics, dict)
-    cols = ("hit@1", "hit@5", "mrr", "ndcg@5", "key_fact_accuracy", "citation_precision",
-            "abstention_accuracy", "false_abstention", "latency_p50_ms")
-    lines = [f"{'set':>8} {'config':<14} " + " ".join(f"{c[:10]:>10}" for c in cols)]
+    cols = ("hit@1", "hit@5", "key_fact_accuracy", "abstention_accuracy", "false_abstention",
+            "citation_precision", "answer_words_mean", "answer_words_median", "latency_p50_ms")
+    width = max([len(s) for s in metrics] + [8])
+    lines = [f"{'set':>{width}} {'config':<14} " + " ".join(f"{c[:10]:>10}" for c in cols)]
     for set_name, configs in metrics.items():
         for config, m in configs.items():
             cells = (str(m[c]) if m[c] is not None else "-" for c in cols)
-            lines.append(f"{set_name:>8} {config:<14} " + " ".join(f"{x:>10}" for x in cells))
+            lines.append(f"{set_name:>{width}} {config:<14} " + " ".join(f"{x:>10}" for x in cells))
     return "\n".join(lines)
 
 
@@ -435,14 +545,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         old = read_summary(args.compare) if args.compare else None
-        files = _set_names(args.files)
-        sets = {name: load_questions(path) for name, path in files.items()}
+        sets = plan_sets(args)
     except ValueError as exc:  # a malformed question set or summary: the message says what to fix
         print(f"error: {exc}", file=sys.stderr)
         return 2
     configs = [CONFIGS[name] for name in dict.fromkeys(args.config or DEFAULT_CONFIGS)]
     cache = args.index_cache or settings.index / VARIANTS
-    total = len(configs) * sum(len(qs) for qs in sets.values())
+    total = len(configs) * sum(len(p.questions) for p in sets.values())
     with tqdm(total=total, desc="Evaluating", unit="q") as bar:
         runs = [run_config(c, settings, sets, cache, bar) for c in configs]
 
@@ -453,7 +562,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 for rec in records:
                     line = {"set": set_name, "config": r.config.name} | rec
                     fh.write(json.dumps(line, ensure_ascii=False) + "\n")
-    summary = build_summary(runs, files, sets, settings)
+    summary = build_summary(runs, sets, settings)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
     deltas = compare(old, summary) if old else None
     write_report(summary, {r.config.name: r.records for r in runs if not r.error}, args.out, deltas)

@@ -4,20 +4,69 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
+import unicodedata
 from collections.abc import Mapping, Sequence
 
+from chatbot.language import CJK, word_count
 from chatbot.questions import Question
 from chatbot.types import Chunk
+
+_ARTICLES = re.compile(r"\b(?:a|an|the)\b")
+# The [n] markers that point into an answer's source list (its date notes are what it says, kept).
+_SOURCE_LIST = re.compile(r"\s*\[\d+\]")
 
 
 def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def _no_punctuation(text: str) -> str:
+    return "".join(ch for ch in text if not unicodedata.category(ch).startswith("P"))
+
+
+def squad_normalise(text: str) -> str:
+    """Return `text` normalised as SQuAD's official scorer does: lower case, punctuation and the
+    articles a, an, the removed, spacing collapsed."""
+    return " ".join(_ARTICLES.sub(" ", _no_punctuation(text.lower())).split())
+
+
+def chinese_normalise(text: str) -> str:
+    """Return `text` lower-cased with all spaces and punctuation removed (CMRC 2018's scoring)."""
+    return "".join(_no_punctuation(text.lower()).split())
+
+
 def contains_key(text: str, keys: Sequence[str]) -> bool:
-    """Return whether `text` contains any of `keys`, ignoring case and spacing."""
-    t = _norm(text)
-    return any(_norm(k) in t for k in keys)
+    """Return whether `text` contains any of `keys` after SQuAD-style normalisation; a key with
+    Chinese characters is compared with spaces and punctuation removed from both."""
+    english, chinese = squad_normalise(text), chinese_normalise(text)
+    for k in keys:
+        if CJK.search(k):
+            key = chinese_normalise(k)
+            if key and key in chinese:
+                return True
+        else:
+            key = squad_normalise(k)
+            if key and key in english:
+                return True
+    return False
+
+
+def answer_body(answer: str) -> str:
+    """Return an answer's text without the [n] markers pointing into its source list."""
+    return _SOURCE_LIST.sub("", answer).strip()
+
+
+def answer_words(answer: str) -> int:
+    """Return the length of an answer in words, its source list not counted (see language.word_count)."""
+    return word_count(answer_body(answer))
+
+
+def length_summary(words: Sequence[int]) -> tuple[float | None, float | None]:
+    """Return the mean and median of answer lengths in words (None, None for no answers)."""
+    if not words:
+        return None, None
+    return round(statistics.fmean(words), 1), float(statistics.median(words))
 
 
 def is_relevant(chunk: Chunk, q: Question) -> bool:

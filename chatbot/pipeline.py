@@ -182,6 +182,12 @@ class Chatbot:
             return None
         return self.chinese
 
+    def _documents_chinese(self) -> bool:
+        """Return whether most passages of the live index are in Chinese, which the English model
+        cannot read: questions in any language over them go to the multilingual index."""
+        chunks = self.index().chunks
+        return sum(c.language == "zh" for c in chunks) * 2 > len(chunks)
+
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """Return a cited answer to `question` (earlier user questions in `history` give context).
 
@@ -197,7 +203,7 @@ class Chatbot:
         """
         s = self.settings
         question = check_question(question, s.max_question_chars)
-        if is_mostly_chinese(question) and not self.encoder.multilingual:
+        if not self.encoder.multilingual and (is_mostly_chinese(question) or self._documents_chinese()):
             if self.chinese is None:
                 yield Final(Answer(question, CHINESE_UNSUPPORTED, True, (), self.index().version))
                 return

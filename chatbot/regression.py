@@ -129,12 +129,16 @@ def floors_from(summary: Mapping[str, object], margin: float) -> dict[str, objec
     out: dict[str, object] = {
         "recorded": summary["created"],
         "margin": margin,
-        "how": "chatbot eval eval/questions/dev.jsonl --record-floors eval/floors.json",
+        "how": "chatbot eval --record-floors eval/floors.json (the sets of eval/suite.toml)",
         "sets": {},
     }
     for set_name, configs in metrics.items():
+        about = summary.get("sets", {}).get(set_name, {})  # type: ignore[attr-defined]
         out["sets"][set_name] = {  # type: ignore[index]
             config: {
+                "corpus": about.get("corpus"),
+                "every": about.get("every", 1),
+                "questions": about.get("questions"),
                 "min": {
                     k: round(max(0.0, m[k] - margin), 4)
                     for k in GATED if k not in LOWER_IS_BETTER and m[k] is not None

@@ -15,7 +15,12 @@ from chatbot.regression import GATED, SAME_LATENCY_SHARE, Delta, changed_first
 Records = Mapping[str, Mapping[str, Sequence[Mapping]]]
 
 # The bars and tables show the gated metrics, in this order; counts and latency have their own places.
-TABLE = (*GATED, "latency_p50_ms", "latency_p95_ms")
+TABLE = (*GATED, "answer_words_mean", "answer_words_median", "latency_p50_ms", "latency_p95_ms")
+# The side-by-side table of every set: what a change must not lose anywhere.
+SIDE_BY_SIDE = (
+    "hit@1", "hit@5", "key_fact_accuracy", "abstention_accuracy", "false_abstention",
+    "citation_support", "citation_precision", "answer_words_mean", "answer_words_median", "latency_p50_ms",
+)
 # Long answers and questions are cut in the failure table so it stays readable.
 CELL_CHARS = 220
 PLOT_DPI = 110
@@ -30,7 +35,11 @@ DEFINITIONS = (
      "of an ideal ranking that puts min(5, R) relevant passages first, R being the relevant passages "
      "in the whole index; mean over answerable questions."),
     ("key-fact accuracy", "share of answerable questions answered (not abstained) with an answer "
-     "that contains one of the keys (case and spacing ignored)."),
+     "that contains one of the keys, its source list ([n] markers, date notes) not counted, after "
+     "SQuAD-style normalisation (lower case, punctuation and the articles a/an/the removed); a key "
+     "in Chinese is compared with every space and punctuation mark removed."),
+    ("answer words", "mean and median length of the answers to answerable questions that were "
+     "answered, in words, the source list not counted; Chinese text counts jieba's words."),
     ("abstention accuracy", "share of unanswerable questions where the chatbot said the documents "
      "don't say."),
     ("false abstention", "share of answerable questions where it abstained (lower is better)."),
@@ -81,6 +90,13 @@ def _fmt(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.3f}" if value <= 1 else f"{value:.0f}"
     return str(value)
+
+
+def _fmt_metric(metric: str, value: object) -> str:
+    """Return a metric's cell: rates to 3 places, word counts and milliseconds as measured."""
+    if metric.startswith(("latency", "answer_words")) and isinstance(value, float):
+        return f"{value:g}"
+    return _fmt(value)
 
 
 def _cut(text: str, n: int = CELL_CHARS) -> str:
@@ -172,8 +188,29 @@ def _config_table(summary: Mapping) -> Table:
     return Table(["config", "what", "settings", "index (model, chunking, version)", "status"], rows)
 
 
+def _side_by_side(summary: Mapping) -> list[Block]:
+    """Return one table per configuration with every set as a row (corpus and sampling named)."""
+    sets, metrics = summary["sets"], summary["metrics"]
+    configs = list(dict.fromkeys(c for m in metrics.values() for c in m))
+    blocks: list[Block] = []
+    for config in configs:
+        rows = []
+        for name, info in sets.items():
+            m = metrics.get(name, {}).get(config)
+            if m is None:
+                continue
+            asked = f"{info['questions']} of {info.get('of', info['questions'])}"
+            rows.append([name, info.get("corpus", summary["corpus"]), asked,
+                         *(_fmt_metric(k, m[k]) for k in SIDE_BY_SIDE)])
+        if rows:
+            blocks += [Para(f"Configuration `{config}`:"),
+                       Table(["set", "corpus", "questions asked", *SIDE_BY_SIDE], rows)]
+    return blocks
+
+
 def _metric_table(metrics: Mapping) -> Table:
-    return Table(["config", *TABLE], [[c, *(_fmt(m[k]) for k in TABLE)] for c, m in metrics.items()])
+    rows = [[c, *(_fmt_metric(k, m.get(k)) for k in TABLE)] for c, m in metrics.items()]
+    return Table(["config", *TABLE], rows)
 
 
 def _kind_table(records: Records, set_name: str) -> Table | None:
@@ -233,8 +270,14 @@ def build_blocks(
     sets = summary["sets"]
     blocks: list[Block] = [
         Heading("Evaluation report", 1),
-        Para(f"Run {summary['created']} on the corpus `{summary['corpus']}`; question sets: "
-             + ", ".join(f"`{s['file']}` ({s['questions']} questions)" for s in sets.values()) + "."),
+        Para(f"Run {summary['created']}; running corpus `{summary['corpus']}`; question sets: "
+             + ", ".join(f"{n}: `{s['file']}` over `{s.get('corpus', summary['corpus'])}` "
+                         f"({s['questions']} questions, {s.get('sampling', 'every question')})"
+                         for n, s in sets.items()) + "."),
+        Heading("All sets side by side"),
+        Para("A change is kept only if it loses on no set: each corpus has its own floors "
+             "(eval/floors.json)."),
+        *_side_by_side(summary),
         Heading("Configurations"),
         Para("The running settings (configuration `default`): "
              + ", ".join(f"{k}={v}" for k, v in summary.get("default_settings", {}).items())

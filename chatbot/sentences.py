@@ -9,7 +9,10 @@ from chatbot.clean import MONTH_WORDS
 
 # A sentence ends at . ! ? (or a Chinese full stop), optionally followed by a closing quote or
 # bracket, before whitespace and a capital, digit or opening quote; a blank line also ends one.
-_BOUNDARY = re.compile(r"(?<=[.!?。！？])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9\u4e00-\u9fff])|\n\s*\n|(?<=[。！？])")
+# A Chinese sentence end needs no space after it, and keeps the closing quotes that follow it.
+_BOUNDARY = re.compile(
+    r"(?<=[.!?。！？])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9\u4e00-\u9fff])|\n\s*\n|(?<=[。！？])[」』”’）)]*"
+)
 # Abbreviations after which a full stop does not end the sentence.
 _ABBREVIATIONS = ("Mr.", "Ms.", "Mrs.", "Dr.", "Co.", "Ltd.", "St.", "U.S.", "No.", "Prof.", "Inc.", "vs.")
 
@@ -59,7 +62,7 @@ def split_sentences(text: str) -> list[Sentence]:
 
 def _closing_len(sep: str) -> int:
     """Length of the closing quote or bracket that belongs to the sentence before `sep`."""
-    return len(sep) - len(sep.lstrip('"”’)'))
+    return len(sep) - len(sep.lstrip('"”’)」』）'))
 
 
 def _append(out: list[Sentence], text: str, start: int, end: int) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from chatbot.language import detect_language
+
 # Where chunks may be cut (settings.chunk_boundaries).
 ChunkBoundaries = Literal["sentences", "words"]
 
@@ -37,6 +39,11 @@ class Document:
     content_hash: str
     # Pages or sections of the text (empty for plain text and web pages).
     parts: tuple[Part, ...] = ()
+    language: str = ""  # "zh" or "en" (language.detect_language), detected from the text when not given
+
+    def __post_init__(self) -> None:
+        if not self.language:
+            object.__setattr__(self, "language", detect_language(self.text))
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,11 @@ class Chunk:
     page: int | None = None
     page_label: str | None = None
     section: str | None = None
+    language: str = ""  # its document's language; detected from the text when not given
+
+    def __post_init__(self) -> None:
+        if not self.language:
+            object.__setattr__(self, "language", detect_language(self.text))
 
 
 def location(page: int | None, page_label: str | None, section: str | None) -> str:

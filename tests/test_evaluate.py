@@ -14,11 +14,23 @@ from pydantic import ValidationError
 
 from chatbot.configs import CONFIGS, EvalConfig, UnknownConfig, get_config
 from chatbot.evaluate import Verdict, judge, summarise
-from chatbot.metrics import attached_claims, citation_precision, first_rank, hit_at, ndcg_at, reciprocal_rank
-from chatbot.questions import Question, load_questions
+from chatbot.metrics import (
+    answer_body,
+    answer_words,
+    attached_claims,
+    citation_precision,
+    contains_key,
+    first_rank,
+    hit_at,
+    length_summary,
+    ndcg_at,
+    reciprocal_rank,
+)
+from chatbot.questions import Question, load_questions, load_suite
 from chatbot.regression import Delta, check_floors, compare, floors_from
 from chatbot.settings import load_settings
 from chatbot.types import Answer, Chunk, Citation, Hit
+from tests.conftest import REPO
 
 T, F = True, False
 IDEAL5 = sum(1 / math.log2(i + 1) for i in range(1, 6))
@@ -294,3 +306,98 @@ def test_a_citation_supports_a_year_by_its_date():
     undated = replace(visit, date=None)
     answer = _answer("They visited Atlanta Thursday. [1] (source 1 dated undated)", [undated], [undated])
     assert not judge(q, answer, 0.1, 1).citation_supported
+
+
+@pytest.mark.parametrize(
+    ("text", "keys", "expected"),
+    [
+        ("Normandy is a region of France. [1]", ["france"], True),
+        ("It lies in the 10th century.", ["in 10th century"], True),  # articles dropped on both sides
+        ("GDP reached 1,205 billion.", ["1205 billion"], True),  # punctuation removed on both sides
+        ("It was built in 1476.", ["1477"], False),
+        ("See source [1] for more.", ["1"], False),  # a marker is not part of the answer
+        ("《战国无双3》是由光荣和 ω-force 开发的。", ["光荣和ω-force"], True),  # spaces, punctuation go
+        ("战史演武和争霸演武", ["「战史演武」&「争霸演武」"], False),  # "&" is punctuation, "和" is not
+        ("战史演武争霸演武", ["「战史演武」&「争霸演武」"], True),
+    ],
+)
+def test_keys_match_after_squad_style_normalisation(text, keys, expected):
+    assert contains_key(answer_body(text), keys) is expected
+
+
+def test_answer_length_counts_words_without_the_source_list():
+    assert answer_words("Normandy is a region of France. [1] It has a coast. [2]") == 10
+    # Chinese has no spaces: its words are jieba's ("赵鹏 / 是 / 中国 / 足球 / 运动员").
+    assert answer_words("赵鹏是中国足球运动员。[1]") == 5
+    assert length_summary([3, 5, 10]) == (6.0, 5.0) and length_summary([]) == (None, None)
+
+
+def test_a_suite_names_each_sets_corpus_and_sampling(tmp_path):
+    (tmp_path / "q.jsonl").write_text(
+        "".join(json.dumps({"id": str(i), "question": f"q{i}?", "sources": ["a.txt"]}) + "\n"
+                for i in range(10)),
+        encoding="utf-8",
+    )
+    suite = tmp_path / "suite.toml"
+    suite.write_text(
+        '[[set]]\nname = "bundled"\nquestions = "q.jsonl"\n\n'
+        '[[set]]\nname = "other"\nquestions = "q.jsonl"\ncorpus = "docs"\nevery = 4\nrelevance = "keys"\n',
+        encoding="utf-8",
+    )
+    bundled, other = load_suite(suite)
+    assert bundled.corpus is None and other.corpus == tmp_path / "docs"
+    questions, total = other.load()
+    assert total == 10 and [q.id for q in questions] == ["0", "4", "8"]
+    assert all(q.sources == [] for q in questions)  # judged by keys on a corpus of its own
+    assert other.describe() == "every 4th question" and other.describe(1) == "every question"
+    assert [q.id for q in other.load(every=5)[0]] == ["0", "5"]
+    assert bundled.load()[0][0].sources == ["a.txt"]
+    suite.write_text('[[set]]\nname = "x"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="needs a name and questions"):
+        load_suite(suite)
+    suite.write_text('[[set]]\nname = "x"\nquestions = "q.jsonl"\nevery = 0\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="bad `every`"):
+        load_suite(suite)
+
+
+def test_the_bundled_suite_runs_every_set_over_its_corpus():
+    sets = {s.name: s for s in load_suite(REPO / "eval" / "suite.toml")}
+    assert {"dev", "test", "calib", "zh", "squad5", "cmrc15", "cmrc15-unanswerable"} <= set(sets)
+    for s in sets.values():
+        questions, total = s.load()
+        assert questions and s.questions.is_file(), s.name
+        assert s.corpus is None or any(s.corpus.iterdir()), s.name
+    assert sets["squad5"].load(every=1)[1] == 1793
+
+
+def test_chatbot_eval_runs_sets_over_their_own_corpora_side_by_side(tmp_path):
+    # One set over the running corpus, one laid out as a folder with its own corpus/.
+    corpus, own = tmp_path / "corpus", tmp_path / "other" / "corpus"
+    split = list(TINY_DOCS.items())
+    for folder, docs in ((corpus, dict(split[:1])), (own, dict(split[1:]))):
+        folder.mkdir(parents=True)
+        for name, text in docs.items():
+            (folder / name).write_text(text, encoding="utf-8")
+    (tmp_path / "gdp.jsonl").write_text(json.dumps(TINY_QUESTIONS[0]) + "\n", encoding="utf-8")
+    tyres = [TINY_QUESTIONS[1] | {"sources": ["tyres.txt"]}, TINY_QUESTIONS[2]]
+    (tmp_path / "other" / "questions.jsonl").write_text("".join(json.dumps(q) + "\n" for q in tyres * 2))
+    out = tmp_path / "report"
+    done = subprocess.run(
+        [sys.executable, "-m", "chatbot.cli", "eval", str(tmp_path / "gdp.jsonl"), str(tmp_path / "other"),
+         "--every", "2", "--corpus", str(corpus), "--index", str(tmp_path / "index"), "--out", str(out)],
+        cwd=tmp_path, env={**os.environ, "HF_HUB_OFFLINE": "1"}, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["sets"]["other"] | {"file": None} == {
+        "file": None, "corpus": str(own), "questions": 2, "of": 4, "every": 2,
+        "sampling": "every 2nd question", "relevance": "keys",
+    }
+    indexes = summary["configs"]["default"]["indexes"]
+    assert indexes[str(corpus)]["documents"] == 1 and indexes[str(own)]["documents"] == 1
+    assert indexes[str(own)]["folder"].startswith(str(tmp_path / "index" / "variants"))
+    tyre = summary["metrics"]["other"]["default"]
+    assert tyre["questions"] == 2 and tyre["hit@1"] == 1.0  # the tyre passage holds the key
+    assert tyre["answer_words_median"] is not None
+    report = (out / "report.md").read_text()
+    assert "## All sets side by side" in report and "2 of 4" in report and "answer_words_median" in report

@@ -77,5 +77,6 @@ def test_a_reply_is_read_as_it_is_written():
 def test_a_claim_may_name_the_month_of_its_source_date(checker):
     (hit,) = _hits("The zone signed 28 projects at the conference.")
     assert hit.chunk.date == "2021-05-01"
-    assert checker.check(Claim("In May, the zone signed 28 projects at the conference.", (1,)), [hit]).supported
-    assert not checker.check(Claim("In June, the zone signed 28 projects at the conference.", (1,)), [hit]).supported
+    said = "the zone signed 28 projects at the conference."
+    assert checker.check(Claim(f"In May, {said}", (1,)), [hit]).supported
+    assert not checker.check(Claim(f"In June, {said}", (1,)), [hit]).supported

@@ -13,9 +13,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from chatbot.answer_type import has_list, has_type
+from chatbot.answer_type import has_list, has_type, lacks_type
 from chatbot.embedding import Encoder, Vectors
 from chatbot.focus import unqualified
+from chatbot.language import word_count
 from chatbot.late_interaction import PassageMatch, PassageTokens
 from chatbot.lexical import coverage, term_set
 from chatbot.query import Query
@@ -47,7 +48,8 @@ def is_statement(text: str, min_words: int) -> bool:
     Headlines and section labels ("Logistics and trade.", a bare title) carry no answer on
     their own yet often share the question's words, so they are never quoted.
     """
-    return len(text.split()) >= min_words and text.rstrip("\"”’)").endswith((".", "!", "?", "。", "！", "？"))
+    ended = text.rstrip("\"”’)」』）").endswith((".", "!", "?", "。", "！", "？"))
+    return ended and word_count(text) >= min_words  # Chinese words: no spaces (language.word_count)
 
 
 @lru_cache(maxsize=16_384)
@@ -166,7 +168,7 @@ class SentenceScorer:
                     coverage=cov,
                     context=context[cid],
                     token_match=match,
-                    untyped=kind is not None and not typed,
+                    untyped=lacks_type(sent.text, kind),
                     numbers_missing=missing[cid],
                     focus_missing=unnamed[cid],
                     score=word_score + s.weight_token_match * match,

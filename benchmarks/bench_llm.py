@@ -99,6 +99,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="*", default=list(MODELS))
     parser.add_argument("--every", type=int, default=10, help="take every n-th dev question")
+    # Long enough that no answer is cut off: the point is to measure how long they take.
+    parser.add_argument("--timeout", type=float, default=600.0, help="llm_timeout_s for the run")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     questions = [q.question for q in load_questions(QUESTIONS) if not q.history][:: args.every]
@@ -114,7 +116,8 @@ def main() -> None:
             path = model_file(name, base.llm_dir)
             server = LocalServer(path, threads=base.llm_threads, context=base.llm_context_tokens)
             try:
-                settings = base.model_copy(update={"writer": "llm", "llm_base_url": server.base_url})
+                chosen = {"writer": "llm", "llm_base_url": server.base_url, "llm_timeout_s": args.timeout}
+                settings = base.model_copy(update=chosen)
                 bot = Chatbot(settings, extractive.encoder)
                 bot.prewarm_sentences()
                 results[name] = _run(bot, questions, server.base_url)

@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chat test index eval eval-full lint bench browser clean llm
+.PHONY: chat test index eval eval-llm eval-full lint bench browser clean llm
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -37,6 +37,11 @@ test: $(STAMP) browser
 # their own corpora (indexes under index/variants). eval-full asks all 1,793 squad5 questions.
 eval: $(STAMP)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/chatbot eval --out eval/reports/latest
+
+# The LLM writer beside the extractive one, on a fixed sample: every 10th question of each set
+# (an LLM answer takes 10-80 s on 2 cores). Needs `make llm`.
+eval-llm: $(STAMP)
+	HF_HUB_OFFLINE=1 $(VENV)/bin/chatbot eval --config default --config llm --every 10 --out eval/reports/llm
 
 eval-full: $(STAMP)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/chatbot eval --full --out eval/reports/latest

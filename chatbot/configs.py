@@ -47,6 +47,9 @@ CONFIGS: Mapping[str, EvalConfig] = _configs(
     EvalConfig("overlap-48", "passages overlapping by 48 pieces (own index)", {"chunk_overlap_tokens": 48}),
     EvalConfig("word-cuts", "passages cut at any space (own index)", {"chunk_boundaries": "words"}),
     EvalConfig("e5", "the e5 embedding model (own index)", {"embedder": "e5"}),
+    # The same retrieval and reranking, answers written by the language model (the packaged one
+    # started on 127.0.0.1 unless llm_base_url names an endpoint): compare with "default".
+    EvalConfig("llm", "answers written by the LLM, checked against the passages", {"writer": "llm"}),
 )
 
 DEFAULT_CONFIGS = ("default",)

@@ -4,13 +4,13 @@ by Chinese words, and answered by quoting them, for Chinese and English question
 from __future__ import annotations
 
 import pytest
-from chatbot.rerank import is_statement
 
 from chatbot.chunking import chunk_document, make_splitter
 from chatbot.corpus import scan_corpus
 from chatbot.language import detect_language, word_count
 from chatbot.lexical import term_spans, tokenize
 from chatbot.pipeline import Chatbot
+from chatbot.rerankers.scoring import is_statement
 from chatbot.sentences import split_sentences
 from chatbot.types import Document
 

@@ -140,7 +140,9 @@ class SupportChecker:
             return Verdict(claim, False, f"states {', '.join(sorted(missing))}, which the passage does not")
         lower = grounds.lower()
         # The first word is capitalised by grammar, not because it is a name.
-        names = [m.group(0) for m in _NAME.finditer(claim.text) if m.start() > 0 and m.group(0) != "I"]
+        # A closing quote or a possessive is not part of the name ("'City with 100 Parks'", "Chongqing's").
+        found = (m.group(0).rstrip("'’-&") for m in _NAME.finditer(claim.text) if m.start() > 0)
+        names = [n for n in found if n and n != "I"]
         unnamed = [n for n in names if n.lower().removesuffix("'s").removesuffix("’s") not in lower]
         if unnamed:
             return Verdict(claim, False, f"names {', '.join(unnamed)}, which the passage does not")

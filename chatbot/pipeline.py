@@ -28,7 +28,8 @@ from chatbot.rerank import (
 )
 from chatbot.retrieve import AidsCache, Retriever, make_retriever
 from chatbot.settings import Settings
-from chatbot.store import IndexMissing, LoadedIndex, current_version, load_index
+from chatbot.stores import IndexMissing, open_store
+from chatbot.stores import IndexVersion as LoadedIndex
 from chatbot.types import Answer
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class Chatbot:
         # As many passages' word pieces as are embedded at start-up (prewarm_sentences).
         tokens = PassageTokens(self.encoder, max(settings.prewarm_max_passages, settings.candidates))
         self.scorer = SentenceScorer(SentenceVectors(self.encoder), tokens, settings)
+        self.store = open_store(settings)  # FAISS files or PostgreSQL (settings.vector_store)
         self._index: LoadedIndex | None = None
         self._lock = threading.Lock()
         self._answers = AnswerMemory(settings.remembered_answers)  # what follow-ups refer back to
@@ -138,10 +140,10 @@ class Chatbot:
 
     def index(self) -> LoadedIndex:
         """Return the live index, loading it again if a build has switched versions since."""
-        live = current_version(self.settings.index)
+        live = self.store.current_version()
         with self._lock:
             if self._index is None or (live is not None and live != self._index.version):
-                self._index = load_index(self.settings.index, index_spec(self.settings, self.encoder), live)
+                self._index = self.store.load(index_spec(self.settings, self.encoder), live)
                 log.info("Loaded index version %s", self._index.version)
             return self._index
 
@@ -174,7 +176,7 @@ class Chatbot:
 
     def _built_chinese(self) -> Chatbot | None:
         """Return the chatbot of the Chinese index when there is one and it has been built."""
-        if self.chinese is None or current_version(self.chinese.settings.index) is None:
+        if self.chinese is None or self.chinese.store.current_version() is None:
             return None
         return self.chinese
 

@@ -17,6 +17,7 @@ import logging
 import queue
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -55,6 +56,8 @@ CREATE TABLE IF NOT EXISTS chatbot_embeddings (
 """
 _CHUNK_FIELDS = ("chunk_id", "doc_id", "title", "date", "text", "start", "end", "text_hash")
 _NO_FILTER = sql.SQL("")
+# A connection used this recently is lent without a check (a round trip) first.
+_TRUST_IDLE_S = 1.0
 _COPY_TYPES = ["int4", "text", "text", "text", "text", "text", "int4", "int4", "text", "vector", "int4"]
 
 
@@ -90,7 +93,7 @@ class Connections:
         self.where = redact(dsn)
         self.connect_timeout_s = connect_timeout_s
         self.statement_timeout_s = statement_timeout_s
-        self._idle: queue.LifoQueue[psycopg.Connection] = queue.LifoQueue()
+        self._idle: queue.LifoQueue[tuple[psycopg.Connection, float]] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(size)
 
     def unavailable(self, exc: BaseException) -> StoreUnavailable:
@@ -111,6 +114,22 @@ class Connections:
         _register_vector(conn)
         return conn
 
+    def _idle_connection(self) -> psycopg.Connection | None:
+        """Return an idle connection that still works, or None; one idle a while is checked first
+        (after a restart of the database every idle one is dead, and no question should fail on it)."""
+        while True:
+            try:
+                conn, since = self._idle.get_nowait()
+            except queue.Empty:
+                return None
+            if time.monotonic() - since < _TRUST_IDLE_S:
+                return conn
+            try:
+                conn.execute("SELECT 1")
+                return conn
+            except psycopg.Error:
+                conn.close()
+
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
         """Lend an open connection; one that failed is closed, and the error said in one line."""
@@ -118,10 +137,7 @@ class Connections:
             raise StoreUnavailable(f"All connections to {self.where} are busy (pg_pool_size).")
         conn = None
         try:
-            try:
-                conn = self._idle.get_nowait()
-            except queue.Empty:
-                conn = self.connect()
+            conn = self._idle_connection() or self.connect()
             if conn.adapters.types.get("vector") is None:
                 _register_vector(conn)  # opened before the first build created the extension
             yield conn
@@ -132,7 +148,7 @@ class Connections:
             raise self.unavailable(exc) from None
         finally:
             if conn is not None and not conn.closed and not conn.broken:
-                self._idle.put(conn)
+                self._idle.put((conn, time.monotonic()))
             self._slots.release()
 
 

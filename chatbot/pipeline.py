@@ -24,7 +24,8 @@ from chatbot.query import Query, analyse
 from chatbot.rerankers import Reranker, make_reranker
 from chatbot.retrieve import AidsCache, Retriever, make_retriever
 from chatbot.settings import Settings
-from chatbot.store import IndexMissing, LoadedIndex, current_version, load_index
+from chatbot.stores import IndexMissing, open_store
+from chatbot.stores import IndexVersion as LoadedIndex
 from chatbot.types import Answer
 from chatbot.writers import AnswerEvent, AnswerWriter, Final, final_answer, make_writer
 from chatbot.writers.extractive import ExtractiveWriter
@@ -86,6 +87,7 @@ class Chatbot:
         self.writer: AnswerWriter = make_writer(settings, self.encoder, self.endpoint.base_url)
         # Follow-ups only need the names a previous answer gave: quoting is enough, and instant.
         self.extractive = ExtractiveWriter(settings)
+        self.store = open_store(settings)  # FAISS files or PostgreSQL (settings.vector_store)
         self._index: LoadedIndex | None = None
         self._lock = threading.Lock()
         self._answers = AnswerMemory(settings.remembered_answers)  # what follow-ups refer back to
@@ -142,10 +144,10 @@ class Chatbot:
 
     def index(self) -> LoadedIndex:
         """Return the live index, loading it again if a build has switched versions since."""
-        live = current_version(self.settings.index)
+        live = self.store.current_version()
         with self._lock:
             if self._index is None or (live is not None and live != self._index.version):
-                self._index = load_index(self.settings.index, index_spec(self.settings, self.encoder), live)
+                self._index = self.store.load(index_spec(self.settings, self.encoder), live)
                 log.info("Loaded index version %s", self._index.version)
             return self._index
 
@@ -178,7 +180,7 @@ class Chatbot:
 
     def _built_chinese(self) -> Chatbot | None:
         """Return the chatbot of the Chinese index when there is one and it has been built."""
-        if self.chinese is None or current_version(self.chinese.settings.index) is None:
+        if self.chinese is None or self.chinese.store.current_version() is None:
             return None
         return self.chinese
 

@@ -10,20 +10,17 @@ import numpy as np
 from chatbot.embedding import Vectors
 from chatbot.lexical import LexicalIndex, tokenize
 from chatbot.settings import Settings
-from chatbot.store import LoadedIndex
+from chatbot.stores import IndexVersion as LoadedIndex
 from chatbot.types import Hit
 
 
 class IndexAids:
-    """What retrieval and answering need beside FAISS for one index version: BM25 and chunk vectors."""
+    """What retrieval and answering need beside the vector store, per index version: BM25, vectors."""
 
     def __init__(self, index: LoadedIndex, k1: float, b: float) -> None:
         self.version = index.version
         self.lexical = LexicalIndex([c.text for c in index.chunks], k1, b)
-        n = index.vectors.ntotal
-        self.vectors: Vectors = (
-            index.vectors.reconstruct_n(0, n) if n else np.zeros((0, index.vectors.d), dtype=np.float32)
-        )
+        self.vectors: Vectors = index.all_vectors()
         self.row = {c.chunk_id: i for i, c in enumerate(index.chunks)}
 
 
@@ -58,7 +55,7 @@ def _hits(index: LoadedIndex, ranked: list[tuple[int, float]], k: int) -> list[H
 
 
 class DenseRetriever:
-    """Exact cosine search over the FAISS vectors."""
+    """Cosine search in the vector store (exact FAISS, or HNSW in FAISS or pgvector)."""
 
     def retrieve(self, question: str, query: Vectors, index: LoadedIndex, k: int) -> list[Hit]:
         """Return the `k` chunks nearest to `query`, scored by cosine."""

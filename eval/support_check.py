@@ -32,8 +32,9 @@ LABELLED = Path(__file__).parent / "support" / "labelled.jsonl"
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=Path("eval/reports/support.json"))
+    parser.add_argument("--embedder", choices=["minilm", "e5"], default="minilm")
     args = parser.parse_args()
-    settings = load_settings()
+    settings = load_settings(embedder=args.embedder)
     vectors = SentenceVectors(make_encoder(settings))
     rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line.strip()]
     # Judge once with no cosine floor: the verdict's cosine then decides for every threshold.
@@ -65,7 +66,10 @@ def main() -> None:
     else:
         print("no threshold reaches precision 1.0")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    report = {"labelled": len(rows), "thresholds": table, "chosen": best, "wrongly_passing": wrong}
+    report = {
+        "embedder": args.embedder, "labelled": len(rows), "thresholds": table, "chosen": best,
+        "wrongly_passing": wrong,
+    }  # fmt: skip
     args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

@@ -38,6 +38,7 @@ def checker(encoder) -> SupportChecker:
         (Claim("The State Council approved the area in 2010.", (3,)), False, "not given"),
         (Claim("The State Council approved the area in 2010.", ()), False, "cites no passage"),
         (Claim("Investors enjoy sunny beaches all year round.", (1,)), False, "too far"),
+        (Claim("What was the GDP in 2020?", (1,)), False, "a question"),
     ],
 )
 def test_claims_are_checked_against_the_passage_they_cite(checker, claim, supported, reason):

@@ -41,7 +41,10 @@ class LLMWriter:
         self.settings = settings
         self.extractive = extractive
         self.endpoint = endpoint
-        self.checker = SupportChecker(SentenceVectors(encoder), settings.llm_support_min_cosine)
+        # Each model's cosines have their own scale: the threshold measured for it.
+        e5 = settings.embedder == "e5"
+        floor = settings.llm_support_min_cosine_e5 if e5 else settings.llm_support_min_cosine
+        self.checker = SupportChecker(SentenceVectors(encoder), floor)
 
     def write(self, query: Query, ranking: Ranking) -> Answer:
         """Return the checked LLM answer, or the extractive one with a notice (see the module)."""

@@ -131,6 +131,8 @@ class SupportChecker:
             return Verdict(claim, False, "empty")
         if not claim.cites:
             return Verdict(claim, False, "cites no passage")
+        if claim.text.rstrip("\"”’)").endswith(("?", "？")):
+            return Verdict(claim, False, "a question, not a statement")  # a model echoing the question
         if any(not 1 <= n <= len(passages) for n in claim.cites):
             return Verdict(claim, False, "cites a passage that was not given")
         cited = [passages[n - 1].chunk for n in claim.cites]

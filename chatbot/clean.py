@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bs4 import BeautifulSoup
 
@@ -18,20 +19,42 @@ class CleanText:
     date: str | None
 
 
-# Navigation menus copied with the page ("ABOUT Introduction Officials Departments ...").
-_MENU = re.compile(r"^(ABOUT|INVESTING|LIVING|NEWS|HOME|SERVICES)\b(\s+[A-Z][\w'’&-]*)+\s*$")
+# Lines that are boilerplate on any site; a corpus's own (its site's menus, related-link strips,
+# photo credits) come from settings.boilerplate_lines / boilerplate_inline (see Boilerplate).
 _BOILERPLATE_LINE = [
-    _MENU,
     re.compile(r"^Contact Us\b", re.I),
     re.compile(r"Terms and Conditions|Privacy Policy", re.I),
     re.compile(r"^Home\s*(>|»|ยป)", re.I),  # breadcrumbs
     re.compile(r"^(Tel|Fax|E-?mail|Phone|Mobile)\s*[:：]", re.I),
     re.compile(r"^©"),  # photo or site copyright credits
     re.compile(r"^[^.!?]{0,60}\s(»|ยป)\s"),  # "China News & Articles » Title" breadcrumbs
-    re.compile(r"^\d{4} [A-Z][\w ]+ China data:"),  # related-link strips
 ]
-# Photo credits inside the text: "[Photo provided to]", "[Photo/]", "[Photo by X]".
-_PHOTO_CREDIT = re.compile(r"\s*\[Photo[^\]]*\]", re.I)
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    """A corpus's own boilerplate: whole lines to drop and spans to cut out of lines (regexes)."""
+
+    lines: tuple[re.Pattern[str], ...] = ()
+    inline: tuple[re.Pattern[str], ...] = ()
+
+
+@lru_cache(maxsize=32)
+def boilerplate(lines: tuple[str, ...], inline: tuple[str, ...]) -> Boilerplate:
+    """Return the compiled boilerplate patterns (settings.boilerplate_lines / boilerplate_inline).
+
+    Raises ValueError naming a pattern that is not a valid regular expression.
+    """
+    def compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+        out = []
+        for p in patterns:
+            try:
+                out.append(re.compile(p))
+            except re.error as exc:
+                raise ValueError(f"The boilerplate pattern {p!r} is not a regular expression: {exc}") from exc
+        return tuple(out)
+
+    return Boilerplate(compiled(lines), compiled(inline))
 _ISO_DATE = re.compile(r"\b((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})\b")
 _DATE_LINE = re.compile(
     r"^\s*(?:date|updated|published|posted)\s*[:：]?\s*((?:19|20)\d{2}-\d{1,2}-\d{1,2})\b\s*", re.I
@@ -84,8 +107,8 @@ def normalise_unicode(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\t", " ")
 
 
-def _is_boilerplate(line: str) -> bool:
-    return any(p.search(line) for p in _BOILERPLATE_LINE)
+def _is_boilerplate(line: str, own: Boilerplate) -> bool:
+    return any(p.search(line) for p in _BOILERPLATE_LINE) or any(p.search(line) for p in own.lines)
 
 
 def _find_date(lines: list[str]) -> tuple[str | None, list[str]]:
@@ -129,17 +152,18 @@ def _find_title(lines: list[str], fallback: str) -> str:
     return fallback
 
 
-def clean_text(raw: str, fallback_title: str) -> CleanText:
+def clean_text(raw: str, fallback_title: str, own: Boilerplate = Boilerplate()) -> CleanText:  # noqa: B008
     """Return the cleaned text of one document with its title and date.
 
-    Boilerplate lines (menus, contact banners, breadcrumbs, credits) are removed whole;
-    paragraphs are separated by one blank line.
+    Boilerplate lines (contact banners, breadcrumbs, credits, and the corpus's `own` patterns)
+    are removed whole, `own.inline` spans cut out; paragraphs are separated by one blank line.
     """
     text = normalise_unicode(raw)
     text = _BLOB.sub(" ", text)
-    text = _PHOTO_CREDIT.sub("", text)
+    for pattern in own.inline:
+        text = pattern.sub("", text)
     lines = [re.sub(r"[ ]{2,}", " ", ln).strip() for ln in text.split("\n")]
-    lines = [ln for ln in lines if ln and not _is_boilerplate(ln)]
+    lines = [ln for ln in lines if ln and not _is_boilerplate(ln, own)]
     # A lone short line repeated (e.g. the title again at the bottom) is noise the second time.
     seen: set[str] = set()
     kept: list[str] = []

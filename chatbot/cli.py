@@ -109,7 +109,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     from chatbot.embedding import make_encoder
     from chatbot.indexer import index_spec, plan_build
 
-    scan = scan_corpus(settings.corpus, settings.max_document_bytes, settings.max_binary_document_bytes)
+    scan = scan_corpus(
+        settings.corpus, settings.max_document_bytes, settings.max_binary_document_bytes, settings.cleaning()
+    )
     if scan.skipped:
         print("Skipped:   " + "; ".join(f"{s.doc_id} ({s.reason})" for s in scan.skipped))
     plan = plan_build(scan, manifest, manifest.spec, full=False)

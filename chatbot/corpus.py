@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatbot.clean import clean_text
+from chatbot.clean import Boilerplate, clean_text
 from chatbot.readers import (
     BINARY_SUFFIXES,
     HTML_SUFFIXES,
@@ -67,7 +67,7 @@ def size_limit(suffix: str, max_bytes: int, max_binary_bytes: int | None) -> int
     return max_bytes
 
 
-def to_document(doc_id: str, result: ReadResult, digest: str) -> Document:
+def to_document(doc_id: str, result: ReadResult, digest: str, own: Boilerplate = Boilerplate()) -> Document:  # noqa: B008
     """Return the cleaned document of a file's raw text; pages and sections keep their offsets.
 
     Raises UnreadableDocument when nothing readable is left after cleaning.
@@ -75,14 +75,14 @@ def to_document(doc_id: str, result: ReadResult, digest: str) -> Document:
     fallback = Path(doc_id).stem
     parts: tuple[Part, ...]
     if not result.paged:
-        cleaned = clean_text(result.parts[0].text if result.parts else "", fallback_title=fallback)
+        cleaned = clean_text(result.parts[0].text if result.parts else "", fallback, own)
         text, parts = cleaned.text, ()
     else:
         texts: list[str] = []
         spans: list[Part] = []
         pos = 0
         for part in result.parts:
-            piece = clean_text(part.text, fallback_title=fallback).text
+            piece = clean_text(part.text, fallback, own).text
             if not piece:
                 continue
             if texts:
@@ -91,7 +91,7 @@ def to_document(doc_id: str, result: ReadResult, digest: str) -> Document:
             texts.append(piece)
             pos += len(piece)
         text, parts = PARAGRAPH.join(texts), tuple(spans)
-        cleaned = clean_text(text, fallback_title=fallback)  # the title and date of the whole
+        cleaned = clean_text(text, fallback, own)  # the title and date of the whole
     if len(text) < MIN_DOCUMENT_CHARS:
         raise UnreadableDocument("no readable text after cleaning")
     return Document(
@@ -105,7 +105,11 @@ def to_document(doc_id: str, result: ReadResult, digest: str) -> Document:
 
 
 def read_file(
-    doc_id: str, path: Path, max_bytes: int, max_binary_bytes: int | None = None
+    doc_id: str,
+    path: Path,
+    max_bytes: int,
+    max_binary_bytes: int | None = None,
+    own: Boilerplate = Boilerplate(),  # noqa: B008
 ) -> tuple[Document, tuple[str, ...]]:
     """Return the cleaned document at `path` and the warnings of its reading (pages left out).
 
@@ -122,7 +126,7 @@ def read_file(
     if not data.strip():
         raise UnreadableDocument("empty file")
     result = read(data, suffix)
-    return to_document(doc_id, result, content_hash(data)), result.warnings
+    return to_document(doc_id, result, content_hash(data), own), result.warnings
 
 
 def read_document(doc_id: str, path: Path, max_bytes: int, max_binary_bytes: int | None = None) -> Document:
@@ -141,10 +145,16 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def scan_corpus(corpus: Path, max_bytes: int, max_binary_bytes: int | None = None) -> CorpusScan:
+def scan_corpus(
+    corpus: Path,
+    max_bytes: int,
+    max_binary_bytes: int | None = None,
+    own: Boilerplate = Boilerplate(),  # noqa: B008
+) -> CorpusScan:
     """Return every usable document under `corpus` and the skipped files with their reasons.
 
-    `max_binary_bytes` is the size limit of PDF and Word files (default: `max_bytes`).
+    `max_binary_bytes` is the size limit of PDF and Word files (default: `max_bytes`); `own` is the
+    corpus's own boilerplate (settings.cleaning()).
     """
     if not corpus.is_dir():
         raise FileNotFoundError(f"Corpus folder {corpus} does not exist: create it or pass --corpus.")
@@ -158,7 +168,7 @@ def scan_corpus(corpus: Path, max_bytes: int, max_binary_bytes: int | None = Non
                 raise UnreadableDocument("symbolic link pointing outside the corpus, to nothing or in a loop")
             if not path.is_file():
                 raise UnreadableDocument("not a regular file")
-            doc, notes = read_file(doc_id, path, max_bytes, max_binary_bytes)
+            doc, notes = read_file(doc_id, path, max_bytes, max_binary_bytes, own)
         except (UnreadableDocument, OSError) as exc:
             reason = str(exc) if isinstance(exc, UnreadableDocument) else f"cannot read: {exc.strerror}"
             log.warning("Skipped %s: %s", doc_id, reason)

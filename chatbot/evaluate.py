@@ -342,7 +342,7 @@ def needs_chinese_index(questions: Sequence[Question], settings: Settings) -> bo
 
     if any(is_mostly_chinese(q.question) for q in questions):
         return True
-    documents = scan_corpus(settings.corpus, settings.max_document_bytes).documents
+    documents = scan_corpus(settings.corpus, settings.max_document_bytes, None, settings.cleaning()).documents
     return sum(d.language == "zh" for d in documents) * 2 > len(documents)
 
 

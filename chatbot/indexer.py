@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -109,7 +111,19 @@ def index_spec(settings: Settings, encoder: Encoder) -> IndexSpec:
         chunk_tokens=settings.chunk_tokens,
         chunk_overlap_tokens=settings.chunk_overlap_tokens,
         chunk_boundaries=settings.chunk_boundaries,
+        boilerplate=_boilerplate_key(settings),
     )
+
+
+def _boilerplate_key(settings: Settings) -> str:
+    """Return "" for the default boilerplate patterns, else a digest of them: documents cleaned
+    with other patterns are other documents, so the index is rebuilt."""
+    fields = ("boilerplate_lines", "boilerplate_inline")
+    defaults = tuple(Settings.model_fields[f].default for f in fields)
+    chosen = tuple(getattr(settings, f) for f in fields)
+    if chosen == defaults:
+        return ""
+    return hashlib.sha256(json.dumps(chosen).encode()).hexdigest()[:16]
 
 
 def plan_build(
@@ -214,7 +228,8 @@ def _build_locked(
     tell("scan", 0, 1)
     if scan is None:
         # Warns of each skipped file.
-        scan = scan_corpus(settings.corpus, settings.max_document_bytes, settings.max_binary_document_bytes)
+        s = settings
+        scan = scan_corpus(s.corpus, s.max_document_bytes, s.max_binary_document_bytes, s.cleaning())
     tell("scan", 1, 1)
     spec = index_spec(settings, encoder)
     unreadable = None

@@ -13,6 +13,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from chatbot.clean import Boilerplate, boilerplate
 from chatbot.types import ChunkBoundaries
 
 
@@ -272,6 +273,21 @@ class Settings(BaseSettings):
     # Words per streamed update of an extractive answer: small enough to look live, large enough
     # not to flood the socket.
     stream_words: int = Field(4, ge=1)
+
+    # The corpus's own boilerplate (regular expressions), on top of what is boilerplate on any site
+    # (contact banners, breadcrumbs, copyright lines; chatbot/clean.py): whole lines to drop, and
+    # spans to cut out of lines. These defaults are the bundled articles' sites': their navigation
+    # menus ("ABOUT Introduction Officials …"), related-link strips ("2019 Chongqing … China data:")
+    # and photo credits ("[Photo provided to]"). Another corpus sets its own (chatbot.toml).
+    boilerplate_lines: tuple[str, ...] = (
+        r"^(ABOUT|INVESTING|LIVING|NEWS|HOME|SERVICES)\b(\s+[A-Z][\w'’&-]*)+\s*$",
+        r"^\d{4} [A-Z][\w ]+ China data:",
+    )
+    boilerplate_inline: tuple[str, ...] = (r"(?i)\s*\[Photo[^\]]*\]",)
+
+    def cleaning(self) -> Boilerplate:
+        """Return the compiled boilerplate patterns (raises ValueError for an invalid one)."""
+        return boilerplate(self.boilerplate_lines, self.boilerplate_inline)
 
     # Input limits: a question longer than this is refused with a message, not truncated.
     max_question_chars: int = Field(1000, ge=10)

@@ -6,6 +6,7 @@ import pytest
 
 from chatbot.clean import clean_text, html_to_text
 from chatbot.corpus import scan_corpus
+from chatbot.settings import Settings
 from tests.conftest import CORPUS
 
 BOILERPLATE = [
@@ -25,7 +26,8 @@ BOILERPLATE = [
 
 @pytest.fixture(scope="module")
 def docs():
-    return {d.doc_id: d for d in scan_corpus(CORPUS, 5_000_000).documents}
+    own = Settings().cleaning()  # the bundled sites' menus and photo credits come from settings
+    return {d.doc_id: d for d in scan_corpus(CORPUS, 5_000_000, None, own).documents}
 
 
 def test_every_bundled_document_loads(docs):
@@ -79,3 +81,22 @@ def test_html_scripts_and_navigation_are_dropped():
     text = html_to_text(page)
     assert "alert" not in text and "ABOUT Home" not in text
     assert "The park opened in 2021." in text
+
+
+def test_a_corpus_brings_its_own_boilerplate_without_code():
+    raw = "Acme news\n\nSUBSCRIBE NOW for more stories\nThe plant opened in 2021. (Image: Acme)\n"
+    assert "SUBSCRIBE NOW" in clean_text(raw, "x").text
+    own = Settings(boilerplate_lines=(r"^SUBSCRIBE NOW",), boilerplate_inline=(r"\s*\(Image: [^)]*\)",))
+    cleaned = clean_text(raw, "x", own.cleaning())
+    assert "SUBSCRIBE" not in cleaned.text and "(Image" not in cleaned.text
+    assert "The plant opened in 2021." in cleaned.text
+    with pytest.raises(ValueError, match="not a regular expression"):
+        Settings(boilerplate_lines=("([unclosed",)).cleaning()
+
+
+def test_other_boilerplate_patterns_rebuild_the_index(bundled_bot):
+    from chatbot.indexer import index_spec
+
+    same = index_spec(bundled_bot.settings, bundled_bot.encoder)
+    other = bundled_bot.settings.model_copy(update={"boilerplate_lines": (r"^Menu",)})
+    assert same.boilerplate == "" and index_spec(other, bundled_bot.encoder) != same

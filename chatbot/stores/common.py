@@ -25,6 +25,8 @@ class IndexSpec(BaseModel, frozen=True):
     chunk_overlap_tokens: int
     # Defaulted so that manifests written before the setting existed still match their settings.
     chunk_boundaries: ChunkBoundaries = "sentences"
+    # "" for the default boilerplate patterns, else their digest (indexer.index_spec).
+    boilerplate: str = ""
 
     def describe(self) -> str:
         """Return a one-line human description."""

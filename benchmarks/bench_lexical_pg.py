@@ -51,7 +51,7 @@ def main() -> None:
             ("sql_bm25_overlap@10", "sql_bm25_same_top1", "fts_overlap@10", "fts_same_top1"), 0.0
         )
         for q in qs:
-            e = [r for r, _ in ref.ranked(q, ix)[:10]]
+            e = [r for r, _ in ref.ranked(tokenize(q), ix)[:10]]
             a = [r for r, _ in ix.bm25(tokenize(q), 10, st.bm25_k1, st.bm25_b)]  # type: ignore[attr-defined]
             f = [r for r, _ in ix.full_text(q, 10)]  # type: ignore[attr-defined]
             d = max(1, len(e))

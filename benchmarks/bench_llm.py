@@ -52,7 +52,7 @@ def _percentile(values: list[float], q: float) -> float:
 def _time_first_token(bot: Chatbot, base_url: str, question: str) -> float:
     """Return seconds to the server's first content token for the 5-passage prompt of `question`."""
     query = bot.analyse(question)
-    hits = bot.retriever.retrieve(query.search_text, query.vector, bot.index(), bot.settings.candidates)
+    hits = bot.retriever.retrieve(query, bot.index(), bot.settings.candidates)
     passages = bot.reranker.rerank(query, hits).hits[: bot.settings.llm_passages]
     client = ChatClient(base_url, "local", None, bot.settings.llm_timeout_s)
     started = time.perf_counter()

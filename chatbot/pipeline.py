@@ -284,6 +284,6 @@ class Chatbot:
         """Yield the answer to `query` from `index`: retrieve, rerank, write."""
         s = self.settings
         depth = s.candidates if s.rerank else s.top_k
-        hits = self.retriever.retrieve(query.search_text, query.vector, index, depth)
+        hits = self.retriever.retrieve(query, index, depth)
         ranking = self.reranker.rerank(query, hits)
         yield from (writer or self.writer).stream(query, ranking)

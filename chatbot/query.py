@@ -48,6 +48,7 @@ class Query:
     vector: Vectors
     match_words: QuestionWords | None
     aids: IndexAids
+    search_terms: tuple[str, ...] = ()  # the lexical terms of search_text, for BM25
 
     @property
     def search_text(self) -> str:
@@ -103,4 +104,5 @@ def analyse(
         vector=vector,
         match_words=match_words,
         aids=aids,
+        search_terms=tuple(tokenize(resolved.search_text)),
     )

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from chatbot.embedding import Vectors
-from chatbot.lexical import LexicalIndex, tokenize
+from chatbot.lexical import LexicalIndex
 from chatbot.settings import Settings
 from chatbot.stores import IndexVersion as LoadedIndex
 from chatbot.types import Hit
+
+if TYPE_CHECKING:  # query.py weighs the question's terms with IndexAids, defined here
+    from chatbot.query import Query
 
 
 class IndexAids:
@@ -43,8 +47,8 @@ class AidsCache:
 class Retriever(Protocol):
     """Ranks the chunks of an index for one question."""
 
-    def retrieve(self, question: str, query: Vectors, index: LoadedIndex, k: int) -> list[Hit]:
-        """Return the `k` best chunks, best first, with 1-based ranks."""
+    def retrieve(self, query: Query, index: LoadedIndex, k: int) -> list[Hit]:
+        """Return the `k` best chunks for `query` (its vector and search terms), best first, ranked from 1."""
         ...
 
 
@@ -57,9 +61,9 @@ def _hits(index: LoadedIndex, ranked: list[tuple[int, float]], k: int) -> list[H
 class DenseRetriever:
     """Cosine search in the vector store (exact FAISS, or HNSW in FAISS or pgvector)."""
 
-    def retrieve(self, question: str, query: Vectors, index: LoadedIndex, k: int) -> list[Hit]:
+    def retrieve(self, query: Query, index: LoadedIndex, k: int) -> list[Hit]:
         """Return the `k` chunks nearest to `query`, scored by cosine."""
-        return _hits(index, index.search(query, k), k)
+        return _hits(index, index.search(query.vector, k), k)
 
 
 class BM25Retriever:
@@ -68,16 +72,16 @@ class BM25Retriever:
     def __init__(self, aids: AidsCache) -> None:
         self.aids = aids
 
-    def ranked(self, question: str, index: LoadedIndex) -> list[tuple[int, float]]:
+    def ranked(self, terms: Sequence[str], index: LoadedIndex) -> list[tuple[int, float]]:
         """Return (row, BM25 score) for every chunk with a positive score, best first."""
-        scores = self.aids.get(index).lexical.scores(tokenize(question))
+        scores = self.aids.get(index).lexical.scores(terms)
         rows = np.flatnonzero(scores > 0)
         rows = rows[np.argsort(-scores[rows], kind="stable")]
         return [(int(r), float(scores[r])) for r in rows]
 
-    def retrieve(self, question: str, query: Vectors, index: LoadedIndex, k: int) -> list[Hit]:
+    def retrieve(self, query: Query, index: LoadedIndex, k: int) -> list[Hit]:
         """Return the `k` chunks with the highest BM25 score."""
-        return _hits(index, self.ranked(question, index), k)
+        return _hits(index, self.ranked(query.search_terms, index), k)
 
 
 class HybridRetriever:
@@ -87,13 +91,13 @@ class HybridRetriever:
         self.bm25 = BM25Retriever(aids)
         self.settings = settings
 
-    def retrieve(self, question: str, query: Vectors, index: LoadedIndex, k: int) -> list[Hit]:
+    def retrieve(self, query: Query, index: LoadedIndex, k: int) -> list[Hit]:
         """Return the `k` chunks with the highest fused score."""
         s = self.settings
         fused: dict[int, float] = {}
         rankings = (
-            (index.search(query, s.candidates), s.dense_weight),
-            (self.bm25.ranked(question, index)[: s.candidates], 1 - s.dense_weight),
+            (index.search(query.vector, s.candidates), s.dense_weight),
+            (self.bm25.ranked(query.search_terms, index)[: s.candidates], 1 - s.dense_weight),
         )
         for ranking, weight in rankings:
             for rank, (row, _) in enumerate(ranking, 1):

@@ -92,7 +92,7 @@ def test_only_the_first_retrieved_candidates_are_token_matched(bundled_bot):
     scorer = SentenceScorer(heuristic.scorer.vectors, heuristic.scorer.tokens, settings)
     index = bundled_bot.index()
     query = bundled_bot.analyse("What was the GDP of Liangjiang New Area in 2020?")
-    hits = bundled_bot.retriever.retrieve(query.search_text, query.vector, index, 6)
+    hits = bundled_bot.retriever.retrieve(query, index, 6)
     scored = scorer.score(query, hits)
     first = {h.chunk.chunk_id for h in hits[:2]}
     assert all(s.token_match == 0.0 for s in scored if s.hit.chunk.chunk_id not in first)

@@ -50,7 +50,7 @@ def _events(bot: Chatbot, question: str = QUESTION) -> tuple[list[str], object]:
 
 def test_the_server_speaks_the_protocol_and_keeps_to_the_schema(bundled_bot, llm_url):
     query = bundled_bot.analyse(QUESTION)
-    hits = bundled_bot.retriever.retrieve(query.search_text, query.vector, bundled_bot.index(), 5)
+    hits = bundled_bot.retriever.retrieve(query, bundled_bot.index(), 5)
     client = ChatClient(llm_url, "smollm2", None, 120)
     pieces = list(client.stream(ChatRequest(messages(QUESTION, hits), 64, 0.0, SCHEMA)))
     assert len(pieces) > 1  # streamed, not sent at once

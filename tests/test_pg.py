@@ -206,7 +206,7 @@ def test_bm25_in_sql_ranks_as_bm25s(make_settings, pg_database, encoder):
     lines = (QUESTIONS / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:40]
     questions = [json.loads(line)["question"] for line in lines]
     for question in questions:
-        expected = in_process.ranked(question, index)[:10]
+        expected = in_process.ranked(tokenize(question), index)[:10]
         got = index.bm25(tokenize(question), 10, settings.bm25_k1, settings.bm25_b)  # type: ignore[attr-defined]
         # The same scores in the same order (passages tied on a score may be listed either way).
         assert len(got) == len(expected), question

@@ -28,7 +28,7 @@ def cross_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_heuristic_reranker_orders_passages_by_their_best_sentence(bundled_bot):
     query = bundled_bot.analyse(QUESTION)
-    hits = bundled_bot.retriever.retrieve(query.search_text, query.vector, bundled_bot.index(), 20)
+    hits = bundled_bot.retriever.retrieve(query, bundled_bot.index(), 20)
     ranking = bundled_bot.reranker.rerank(query, hits)
     assert [h.rank for h in ranking.hits] == list(range(1, bundled_bot.settings.top_k + 1))
     shown = {h.chunk.chunk_id for h in ranking.hits}
@@ -47,7 +47,7 @@ def test_a_cross_encoder_folder_reranks_and_answers(bundled_bot, cross_encoder_d
     )
     bot = Chatbot(settings, bundled_bot.encoder)
     query = bot.analyse(QUESTION)
-    hits = bot.retriever.retrieve(query.search_text, query.vector, bot.index(), 20)
+    hits = bot.retriever.retrieve(query, bot.index(), 20)
     ranking = bot.reranker.rerank(query, hits)
     read = {h.chunk.chunk_id for h in hits[:3]}
     # The model's sigmoid scores for the sentences it read; 0 for the others, which come last.

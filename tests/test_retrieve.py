@@ -49,7 +49,7 @@ def test_every_mode_finds_the_gdp_passage(bundled_bot, mode):
     retriever = make_retriever(settings, bundled_bot.aids)
     question = "What was Liangjiang New Area's GDP in 2020?"
     index = bundled_bot.index()
-    hits = retriever.retrieve(question, bundled_bot.encoder.encode_queries([question])[0], index, 5)
+    hits = retriever.retrieve(bundled_bot.analyse(question), index, 5)
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
     assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
     assert "367.5 billion" in hits[0].chunk.text
@@ -66,9 +66,9 @@ def test_hybrid_keeps_what_only_bm25_finds(bundled_bot):
     # A bare exact name is weak for the embedding but decisive for BM25.
     question = "Zhubajie"
     index = bundled_bot.index()
-    query = bundled_bot.encoder.encode_queries([question])[0]
-    bm25 = BM25Retriever(bundled_bot.aids).retrieve(question, query, index, 3)
-    hybrid = HybridRetriever(bundled_bot.aids, bundled_bot.settings).retrieve(question, query, index, 3)
+    query = bundled_bot.analyse(question)
+    bm25 = BM25Retriever(bundled_bot.aids).retrieve(query, index, 3)
+    hybrid = HybridRetriever(bundled_bot.aids, bundled_bot.settings).retrieve(query, index, 3)
     assert "Zhubajie" in bm25[0].chunk.text
     assert "Zhubajie" in hybrid[0].chunk.text
 

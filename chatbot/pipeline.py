@@ -153,7 +153,16 @@ class Chatbot:
 
     def warm_up(self) -> None:
         """Load the index, the model and the lexical aids by answering one question end to end."""
-        self.ask(self.settings.warm_up_question)
+        # Quoting warms the model, the index and the lexical aids; an LLM answer would only add its
+        # 10-80 s. The packaged LLM server, if one is used, is started here, before the first user.
+        index = self.index()
+        question = check_question(self.settings.warm_up_question, self.settings.max_question_chars)
+        final_answer(self._write(self._analyse(question, (), index), index, self.extractive))
+        if self.settings.writer == "llm":
+            try:
+                self.endpoint.base_url()
+            except Exception as exc:  # answers fall back to quoting, each with a notice; logged here once
+                log.warning("The language model is not available (%s); answers will quote instead.", exc)
         chinese = self._built_chinese()
         if chinese:
             # Only the index and model: a whole answer would embed ~80 sentences with e5 (~4 s).

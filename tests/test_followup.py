@@ -87,9 +87,11 @@ def _searches(bot, monkeypatch) -> list[str]:
     """Record the text each retrieval searches with."""
     searched: list[str] = []
     real = bot.retriever.retrieve
-    monkeypatch.setattr(
-        bot.retriever, "retrieve", lambda text, *a, **k: searched.append(text) or real(text, *a, **k)
-    )
+    def spy(query, *args, **kwargs):
+        searched.append(query.search_text)
+        return real(query, *args, **kwargs)
+
+    monkeypatch.setattr(bot.retriever, "retrieve", spy)
     return searched
 
 

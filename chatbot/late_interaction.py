@@ -6,7 +6,7 @@ sentence's single pooled vector, this credits a sentence that answers one part o
 other words ("financial district" and "central business district").
 The word-piece vectors come from the same MiniLM that embeds passages, read out before pooling,
 and a sentence's pieces are taken from its whole passage, so "the company" is read in context.
-No cross-encoder ships inside a PyPI wheel (see the README); this is the packaged alternative.
+No cross-encoder ships inside a PyPI wheel (see docs/experiments.md); this is the packaged alternative.
 """
 
 from __future__ import annotations

@@ -70,18 +70,18 @@ class Settings(BaseSettings):
 
     # Chinese questions. all-MiniLM-L6-v2 is English-only, so with embedder = "minilm" a second
     # index of the same documents is built with the multilingual e5 model (in INDEX/chinese) and
-    # Chinese questions are answered from it (zh.jsonl: see the README). It costs a second
+    # Chinese questions are answered from it (zh.jsonl: see docs/experiments.md). It costs a second
     # embedding pass at build time (e5 runs ~3x slower than MiniLM here); false turns it off, and
     # Chinese questions then get a plain "not supported" answer.
     chinese_index: bool = True
 
     # Chunking, in the embedding model's own word pieces. all-MiniLM-L6-v2 truncates at 256
     # pieces (254 of text after [CLS]/[SEP]); measured on dev: 128/24 beat 64 and 200 pieces and
-    # overlaps of 0 and 48 (hit@1, hit@5, key-fact; see the README).
+    # overlaps of 0 and 48 (hit@1, hit@5, key-fact; see docs/experiments.md).
     chunk_tokens: int = Field(128, ge=16, le=254)
     chunk_overlap_tokens: int = Field(24, ge=0)
     # Where a chunk may end: at a paragraph, sentence or clause end ("sentences"), or at whichever
-    # space fills it to the size ("words"). Measured on dev.jsonl: see the README.
+    # space fills it to the size ("words"). Measured on dev.jsonl: see docs/experiments.md.
     chunk_boundaries: ChunkBoundaries = "sentences"
 
     # Retrieval: dense (FAISS), bm25 (lexical) or hybrid (the two fused by reciprocal rank).

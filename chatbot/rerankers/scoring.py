@@ -1,6 +1,6 @@
 """Score every sentence of the candidate passages against the question, and rerank passages by it.
 
-No cross-encoder whose weights ship inside a PyPI wheel could be found (see the README), so the
+No cross-encoder whose weights ship inside a PyPI wheel could be found (see docs/experiments.md), so the
 reranker is the embedding model applied per sentence and per word piece (late_interaction.py),
 combined with how much of the question's rare terms the sentence and its passage contain.
 """

@@ -136,6 +136,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--skip-crossover", action="store_true")
     parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--ef", type=int, default=64, help="FAISS HNSW efSearch for the main figures")
+    parser.add_argument("--ef-sweep", type=int, nargs="*", default=[64, 128, 256, 512])
     args = parser.parse_args()
     n = args.n
     result: dict = {
@@ -168,7 +170,15 @@ def main() -> None:
         if kind == "flat":
             _, exact = index.search(queries, K)
         else:
-            index.hnsw.efSearch = 64
+            # Recall falls as the index grows at a fixed efSearch: measure a range on the one build.
+            sweep = {}
+            for ef in args.ef_sweep:
+                index.hnsw.efSearch = ef
+                swept = timed_queries(faiss_search(index), queries, exact)
+                sweep[ef] = {"p50_ms": swept.p50_ms, "p95_ms": swept.p95_ms, "recall_at_10": swept.recall}
+                print(f"faiss hnsw efSearch {ef}: {sweep[ef]}", flush=True)
+            result["faiss_hnsw_ef_sweep"] = sweep
+            index.hnsw.efSearch = args.ef
         disk = len(faiss.serialize_index(index))
         timing = timed_queries(faiss_search(index), queries, exact)
 

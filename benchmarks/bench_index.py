@@ -37,7 +37,7 @@ from make_corpus import make_corpus  # noqa: E402
 from chatbot.embedding import MiniLMEncoder, make_encoder  # noqa: E402
 from chatbot.indexer import build_index, index_spec  # noqa: E402
 from chatbot.settings import load_settings  # noqa: E402
-from chatbot.store import load_index  # noqa: E402
+from chatbot.stores.faiss_store import load_index  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "benchmarks" / ".work"

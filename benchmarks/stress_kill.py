@@ -90,7 +90,7 @@ def _run_child(corpus: Path, index: Path, kill_after: float | None, embeds: bool
 def _index_ok(index: Path) -> tuple[bool, str]:
     """Return whether the live index loads and is consistent, and its version (in a fresh process)."""
     check = (
-        "from chatbot.store import load_index, read_manifest; from pathlib import Path; "
+        "from chatbot.stores.faiss_store import load_index, read_manifest; from pathlib import Path; "
         f"m = read_manifest(Path({str(index)!r})); i = load_index(Path({str(index)!r}), m.spec); "
         "print(i.version, len(i.chunks))"
     )

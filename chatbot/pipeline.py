@@ -89,6 +89,7 @@ class Chatbot:
         self.extractive = ExtractiveWriter(settings)
         self.store = open_store(settings)  # FAISS files or PostgreSQL (settings.vector_store)
         self._index: LoadedIndex | None = None
+        self._chinese_documents: tuple[str, bool] | None = None  # (index version, mostly Chinese?)
         self._lock = threading.Lock()
         self._answers = AnswerMemory(settings.remembered_answers)  # what follow-ups refer back to
         # Chinese questions go to a second index built with a multilingual model (chinese_index).
@@ -196,8 +197,12 @@ class Chatbot:
     def _documents_chinese(self) -> bool:
         """Return whether most passages of the live index are in Chinese, which the English model
         cannot read: questions in any language over them go to the multilingual index."""
-        chunks = self.index().chunks
-        return sum(c.language == "zh" for c in chunks) * 2 > len(chunks)
+        index = self.index()
+        # Counted once per index version: a loop over every passage has no place on each question.
+        if self._chinese_documents is None or self._chinese_documents[0] != index.version:
+            chinese = sum(c.language == "zh" for c in index.chunks)
+            self._chinese_documents = (index.version, chinese * 2 > len(index.chunks))
+        return self._chinese_documents[1]
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """Return a cited answer to `question` (earlier user questions in `history` give context).

@@ -13,7 +13,7 @@ from chatbot import indexer
 from chatbot.corpus import scan_corpus
 from chatbot.indexer import LOCK
 from chatbot.pipeline import CHINESE_NOT_BUILT, Chatbot
-from chatbot.store import current_version
+from chatbot.stores.faiss_store import current_version
 
 GDP = "两江新区2020年的地区生产总值是多少？"  # "What was Liangjiang New Area's GDP in 2020?"
 GDP_DOC = "003_8e53e912d7235851.txt"

@@ -13,7 +13,7 @@ import pytest
 
 from chatbot.indexer import BuildLocked, index_spec
 from chatbot.pipeline import Chatbot
-from chatbot.store import CACHE, VERSIONS, EmbeddingCache, current_version, load_index
+from chatbot.stores.faiss_store import CACHE, VERSIONS, EmbeddingCache, current_version, load_index
 
 GDP_QUESTION = "What was the GDP of Liangjiang New Area in 2020?"
 # Generated documents: enough passages that the killed build is still embedding when the first

@@ -13,7 +13,7 @@ from gradio_client import Client
 
 from chatbot.app import launch
 from chatbot.pipeline import Chatbot, InvalidQuestion
-from chatbot.store import current_version
+from chatbot.stores.faiss_store import current_version
 from tests.conftest import free_port
 
 GDP = "What was Liangjiang New Area's GDP in 2020?"

@@ -11,7 +11,7 @@ from filelock import FileLock
 from chatbot.cli import main
 from chatbot.indexer import LOCK, BuildLocked, NoDocuments, index_spec
 from chatbot.pipeline import Chatbot
-from chatbot.store import VERSIONS, current_version, load_index
+from chatbot.stores.faiss_store import VERSIONS, current_version, load_index
 from tests.conftest import CountingEncoder
 
 GDP_QUESTION = "What was the GDP of Liangjiang New Area in 2020?"

@@ -9,7 +9,7 @@ from gradio_client import Client
 
 from chatbot.app import launch
 from chatbot.pipeline import Chatbot
-from chatbot.store import current_version
+from chatbot.stores.faiss_store import current_version
 from chatbot.watch import watch_in_background
 from tests.conftest import free_port
 

@@ -8,14 +8,8 @@ import pytest
 
 from chatbot.indexer import index_spec
 from chatbot.pipeline import Chatbot
-from chatbot.store import (
-    VERSIONS,
-    IndexMismatch,
-    IndexMissing,
-    current_version,
-    load_index,
-    read_manifest,
-)
+from chatbot.stores import IndexMismatch, IndexMissing
+from chatbot.stores.faiss_store import VERSIONS, current_version, load_index, read_manifest
 
 
 def test_round_trip(make_settings, encoder):

@@ -20,7 +20,7 @@ from chatbot.query import Query, language_of
 from chatbot.rerankers.scoring import SentenceVectors
 from chatbot.settings import Settings
 from chatbot.types import Answer, Citation, Hit, Ranking
-from chatbot.writers import AnswerEvent, Delta, Final
+from chatbot.writers import AnswerEvent, Delta, Final, final_answer
 from chatbot.writers.extractive import ExtractiveWriter, conflicting, refusal
 from chatbot.writers.prompt import SCHEMA, looks_injected, messages, read_reply
 from chatbot.writers.support import Claim, SupportChecker, Verdict, split_claims
@@ -48,10 +48,7 @@ class LLMWriter:
 
     def write(self, query: Query, ranking: Ranking) -> Answer:
         """Return the checked LLM answer, or the extractive one with a notice (see the module)."""
-        for event in self.stream(query, ranking):
-            if isinstance(event, Final):
-                return event.answer
-        raise RuntimeError("the LLM writer's stream ended without a Final event")
+        return final_answer(self.stream(query, ranking))
 
     def _fallback(self, answer: Answer, why: str) -> Final:
         log.warning("LLM answer not used, %s: %s", QUOTING, why)

@@ -1,7 +1,7 @@
 """Write docs/liangjiang_investment_guide.pdf: a short investor guide made from facts the corpus
 documents state (sections name their sources), for a chat that shows page citations.
 
-Not in corpus/ yet: it restates the articles' facts, so the dev questions' listed sources no
+Not in corpus/: it restates the articles' facts, so the dev questions' listed sources no
 longer rank alone (measured: hit@1 0.93 -> 0.84, see docs/formats.md); copy it into corpus/ once
 eval/questions lists it as a source. Run: python docs/make_guide_pdf.py [OUT] (needs reportlab)."""
 

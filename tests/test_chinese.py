@@ -16,7 +16,7 @@ from chatbot.pipeline import CHINESE_NOT_BUILT, Chatbot
 from chatbot.stores.faiss_store import current_version
 
 GDP = "两江新区2020年的地区生产总值是多少？"  # "What was Liangjiang New Area's GDP in 2020?"
-GDP_DOC = "003_8e53e912d7235851.txt"
+GDP_DOC = "003_8e53e912d7235851.pdf"
 
 
 @pytest.fixture(scope="module")

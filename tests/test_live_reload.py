@@ -12,6 +12,7 @@ from chatbot.pipeline import Chatbot
 from chatbot.stores.faiss_store import current_version
 from chatbot.watch import watch_in_background
 from tests.conftest import free_port
+from tests.documents import edit_document
 
 GDP_QUESTION = "What was the GDP of Liangjiang New Area in 2020?"
 # Writing the file again if the watcher has not reacted yet covers an edit made before it was
@@ -48,12 +49,11 @@ def test_edit_is_watched_rebuilt_and_answered_live(copy_of_bundled, encoder):
         asking.start()
 
         doc = sorted(settings.corpus.iterdir())[3]
-        doc.chmod(0o644)
-        text = doc.read_text(encoding="utf-8").replace("RMB 367.5 billion", "RMB 412.8 billion")
+        edited = edit_document(doc, "RMB 367.5 billion", "RMB 412.8 billion")
         started = time.monotonic()
         while current_version(settings.index) == old_version:
             assert time.monotonic() - started < GIVE_UP_S, "the watcher never rebuilt the index"
-            doc.write_text(text, encoding="utf-8")
+            doc.write_bytes(edited)
             deadline = time.monotonic() + RETOUCH_S
             while current_version(settings.index) == old_version and time.monotonic() < deadline:
                 time.sleep(0.1)

@@ -22,6 +22,7 @@ from chatbot.pipeline import Chatbot
 from chatbot.retrieve import AidsCache, BM25Retriever
 from chatbot.stores import StoreUnavailable, open_store
 from tests.conftest import QUESTIONS, free_port
+from tests.documents import edit_document
 from tests.pg_server import start_server
 
 GDP_QUESTION = "What was the GDP of Liangjiang New Area in 2020?"
@@ -29,9 +30,7 @@ GIVE_UP_S = 120
 
 
 def _edit(settings, old: str, new: str) -> None:
-    doc = sorted(settings.corpus.iterdir())[3]
-    doc.chmod(0o644)
-    doc.write_text(doc.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    edit_document(sorted(settings.corpus.iterdir())[3], old, new)
 
 
 def _pg_env(dsn: str) -> dict[str, str]:

@@ -175,8 +175,9 @@ def open_pg_store(settings: Settings) -> PgStore:
     with _POOLS_LOCK:
         pool = _POOLS.get(key) or _POOLS.setdefault(key, Connections(*key))
     return PgStore(
-        pool, settings.pg_collection, settings.pg_hnsw_m, settings.pg_ef_construction, settings.pg_ef_search
-    )
+        pool, settings.pg_collection, settings.pg_hnsw_m, settings.pg_ef_construction, settings.pg_ef_search,
+        build_memory_mb=settings.pg_build_memory_mb, build_workers=settings.pg_build_workers,
+    )  # fmt: skip
 
 
 def _name(collection: str, kind: str, version: str) -> sql.Identifier:
@@ -187,9 +188,19 @@ class PgStore:
     """The versioned index of one collection in a PostgreSQL database."""
 
     def __init__(
-        self, pool: Connections, collection: str, hnsw_m: int, ef_construction: int, ef_search: int
+        self,
+        pool: Connections,
+        collection: str,
+        hnsw_m: int,
+        ef_construction: int,
+        ef_search: int,
+        *,
+        build_memory_mb: int = 1024,
+        build_workers: int = 1,
     ) -> None:
         self.pool = pool
+        self.build_memory_mb = build_memory_mb
+        self.build_workers = build_workers
         self.collection = collection
         self.hnsw_m = hnsw_m
         self.ef_construction = ef_construction
@@ -286,7 +297,11 @@ class PgStore:
         try:
             register_vector(conn)
             conn.execute("SET statement_timeout = 0")  # a build of a million passages takes minutes
-            conn.execute("SET maintenance_work_mem = '1GB'")
+            memory = sql.Literal(f"{self.build_memory_mb}MB")
+            conn.execute(sql.SQL("SET maintenance_work_mem = {}").format(memory))
+            conn.execute(
+                sql.SQL("SET max_parallel_maintenance_workers = {}").format(sql.Literal(self.build_workers))
+            )
             conn.execute(
                 sql.SQL(
                     "CREATE TABLE {} (row int4 PRIMARY KEY, {}, embedding vector({}), length int4)"

@@ -92,10 +92,9 @@ def unavailable_reason(languages: str) -> str | None:
 def usable_languages(languages: str) -> str | None:
     """Return the installed ones of `languages` ("eng+chi_sim" → "eng" without Chinese data),
     or None when OCR cannot run here."""
-    tesseract = shutil.which(ENGINE)
-    if tesseract is None or unavailable_reason(languages) is not None:
+    if unavailable_reason(languages) is not None:
         return None
-    installed = _installed_languages(tesseract)
+    installed = _installed_languages(shutil.which(ENGINE) or ENGINE)
     return "+".join(lang for lang in languages.split("+") if lang in installed)
 
 

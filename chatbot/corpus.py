@@ -18,6 +18,7 @@ from chatbot.readers import (
     UnreadableDocument,
     read,
 )
+from chatbot.readers.ocr import Ocr
 from chatbot.readers.text import decode
 from chatbot.types import Document, Part, SkippedFile
 
@@ -37,7 +38,8 @@ PARAGRAPH = "\n\n"
 class CorpusScan:
     """The usable documents of a corpus and the files that were skipped, with reasons.
 
-    `warnings` name documents that were read but not whole (a PDF's scanned pages left out).
+    `warnings` name documents that were read but not whole (a PDF's scanned pages left out) or
+    not as they are (scanned pages OCR'd).
     """
 
     documents: tuple[Document, ...]
@@ -110,8 +112,10 @@ def read_file(
     max_bytes: int,
     max_binary_bytes: int | None = None,
     own: Boilerplate = Boilerplate(),  # noqa: B008
+    ocr: Ocr | None = None,
 ) -> tuple[Document, tuple[str, ...]]:
-    """Return the cleaned document at `path` and the warnings of its reading (pages left out).
+    """Return the cleaned document at `path` and the warnings of its reading (pages left out or
+    OCR'd with `ocr`). Its content hash is that of the file's own bytes, OCR'd or not.
 
     Raises UnreadableDocument with a user-facing reason when it cannot be used.
     """
@@ -125,7 +129,7 @@ def read_file(
     data = path.read_bytes()
     if not data.strip():
         raise UnreadableDocument("empty file")
-    result = read(data, suffix)
+    result = read(data, suffix, ocr)
     return to_document(doc_id, result, content_hash(data), own), result.warnings
 
 
@@ -150,11 +154,12 @@ def scan_corpus(
     max_bytes: int,
     max_binary_bytes: int | None = None,
     own: Boilerplate = Boilerplate(),  # noqa: B008
+    ocr: Ocr | None = None,
 ) -> CorpusScan:
     """Return every usable document under `corpus` and the skipped files with their reasons.
 
     `max_binary_bytes` is the size limit of PDF and Word files (default: `max_bytes`); `own` is the
-    corpus's own boilerplate (settings.cleaning()).
+    corpus's own boilerplate (settings.cleaning()); `ocr` OCRs scanned PDF pages (make_ocr(settings)).
     """
     if not corpus.is_dir():
         raise FileNotFoundError(f"Corpus folder {corpus} does not exist: create it or pass --corpus.")
@@ -168,7 +173,7 @@ def scan_corpus(
                 raise UnreadableDocument("symbolic link pointing outside the corpus, to nothing or in a loop")
             if not path.is_file():
                 raise UnreadableDocument("not a regular file")
-            doc, notes = read_file(doc_id, path, max_bytes, max_binary_bytes, own)
+            doc, notes = read_file(doc_id, path, max_bytes, max_binary_bytes, own, ocr)
         except (UnreadableDocument, OSError) as exc:
             reason = str(exc) if isinstance(exc, UnreadableDocument) else f"cannot read: {exc.strerror}"
             log.warning("Skipped %s: %s", doc_id, reason)

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from chatbot.corpus import CorpusScan, scan_corpus
 from chatbot.embedding import Encoder, Vectors
+from chatbot.readers.ocr import make_ocr
 from chatbot.settings import Settings
 from chatbot.stores import EmbeddingCache, VectorStore, open_store
 from chatbot.stores.common import (
@@ -229,7 +230,9 @@ def _build_locked(
     if scan is None:
         # Warns of each skipped file.
         s = settings
-        scan = scan_corpus(s.corpus, s.max_document_bytes, s.max_binary_document_bytes, s.cleaning())
+        scan = scan_corpus(
+            s.corpus, s.max_document_bytes, s.max_binary_document_bytes, s.cleaning(), make_ocr(s)
+        )
     tell("scan", 1, 1)
     spec = index_spec(settings, encoder)
     unreadable = None

@@ -12,6 +12,7 @@ from pathlib import Path
 from chatbot.corpus import content_hash, iter_corpus_files, size_limit, to_document
 from chatbot.durable import fsync_dir
 from chatbot.readers import UnreadableDocument, read
+from chatbot.readers.ocr import make_ocr
 from chatbot.settings import Settings
 
 # What the chat page takes (the corpus folder also reads .markdown, .text and .htm).
@@ -61,9 +62,10 @@ def safe_name(name: str) -> str:
 def add_file(settings: Settings, name: str, source: Path) -> Added:
     """Save the file at `source` into the corpus folder as `name` (see safe_name) and return it.
 
-    The file is read first, as the index will read it: one that cannot be (scanned, encrypted,
-    damaged, empty, over the size limit), a name already in the corpus (in any case) and the
-    same content under another name are refused with the reason. Nothing is written then; the
+    The file is read first, as the index will read it (scanned pages OCR'd where OCR is on and
+    installed): one that cannot be (scanned without OCR, encrypted, damaged, empty, over the
+    size limit), a name already in the corpus (in any case) and the same content under another
+    name are refused with the reason. Nothing is written then; the
     new file appears whole or not at all.
     """
     name = safe_name(name)
@@ -85,7 +87,7 @@ def add_file(settings: Settings, name: str, source: Path) -> Added:
     try:
         if not data.strip():
             raise UnreadableDocument("empty file")
-        result = read(data, suffix)
+        result = read(data, suffix, make_ocr(settings))  # the OCR cache then spares the build OCR
         to_document(name, result, digest)
     except UnreadableDocument as exc:
         raise Refused(f"{name}: {exc}.") from exc

@@ -304,6 +304,15 @@ class Settings(BaseSettings):
     # ... and PDF or Word files larger than this: their bytes are mostly fonts, layout and images
     # (a 40-page guide with photos is easily 20 MB), so they get their own limit.
     max_binary_document_bytes: int = Field(50_000_000, ge=1)
+    # PDF pages without a text layer (scans): "auto" OCRs them with Tesseract where it and
+    # ocrmypdf are installed (docs/formats.md), in those of `ocr_languages` that are installed;
+    # "off", or no Tesseract, leaves them out with a warning. A file whose OCR takes longer than
+    # `ocr_timeout_s` is read without them. OCR'd files are kept in `ocr_cache_dir` by the
+    # original's hash, so an unchanged scan is OCR'd once.
+    ocr: Literal["auto", "off"] = "auto"
+    ocr_languages: str = Field("eng+chi_sim", pattern=r"^[A-Za-z0-9_]+(\+[A-Za-z0-9_]+)*$")
+    ocr_timeout_s: float = Field(600.0, gt=0)
+    ocr_cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "liangjiang-chatbot" / "ocr")
 
     # Serving. 127.0.0.1 unless the operator deliberately exposes it.
     host: str = "127.0.0.1"

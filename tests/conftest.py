@@ -17,6 +17,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # The second (e5) index for Chinese questions doubles every build's embedding time; the tests
 # that exercise it turn it on (tests/test_chinese.py).
 os.environ.setdefault("CHATBOT_CHINESE_INDEX", "false")
+# OCR of scanned PDF pages costs seconds a page: the tests that exercise it turn it on
+# (tests/test_ocr.py); the others see scans left out, as where Tesseract is not installed.
+os.environ.setdefault("CHATBOT_OCR", "off")
 # The model's ONNX export goes to a folder of this run, not the user's cache, so every run starts
 # the same way: the first load goes through sentence-transformers and exports, later ones (CLI
 # subprocesses included) may run the export. Both give the same vectors (tests/test_embedding.py).

@@ -146,13 +146,13 @@ def brief_pdf(paragraphs_page_1: int = 3) -> bytes:
     return out.getvalue()
 
 
-def scanned_pdf(pdf: bytes) -> bytes:
-    """Return `pdf` as a scan would give it: every page an image, no text layer."""
+def scanned_pdf(pdf: bytes, dpi: int = 100) -> bytes:
+    """Return `pdf` as a scan would give it: every page an image of `dpi`, no text layer."""
     document = pdfium.PdfDocument(pdf)
-    images = [document[i].render(scale=100 / 72).to_pil().convert("RGB") for i in range(len(document))]
+    images = [document[i].render(scale=dpi / 72).to_pil().convert("RGB") for i in range(len(document))]
     document.close()
     out = io.BytesIO()
-    images[0].save(out, format="PDF", save_all=True, append_images=images[1:], resolution=100)
+    images[0].save(out, format="PDF", save_all=True, append_images=images[1:], resolution=dpi)
     return out.getvalue()
 
 

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
 
 from chatbot.readers.base import ReadPart, ReadResult, UnreadableDocument, page_ranges
+
+if TYPE_CHECKING:
+    from chatbot.readers.ocr import Ocr
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -20,12 +25,12 @@ __all__ = [
 ]
 
 
-def _reader(suffix: str) -> Callable[[bytes], ReadResult]:
+def _reader(suffix: str, ocr: Ocr | None) -> Callable[[bytes], ReadResult]:
     # Imported on use: each format's library costs import time that a text-only corpus never needs.
     if suffix in PDF_SUFFIXES:
         from chatbot.readers.pdf import read_pdf
 
-        return read_pdf
+        return partial(read_pdf, ocr=ocr)
     if suffix in WORD_SUFFIXES:
         from chatbot.readers.word import read_word
 
@@ -39,8 +44,9 @@ def _reader(suffix: str) -> Callable[[bytes], ReadResult]:
     return read_text
 
 
-def read(data: bytes, suffix: str) -> ReadResult:
-    """Return the raw text of a file's bytes, read as the format its suffix names.
+def read(data: bytes, suffix: str, ocr: Ocr | None = None) -> ReadResult:
+    """Return the raw text of a file's bytes, read as the format its suffix names; a PDF's
+    scanned pages are OCR'd with `ocr` where OCR is installed.
 
     Raises UnreadableDocument, with a one-line reason, for an unsupported suffix or a file the
     format's reader cannot read.
@@ -48,4 +54,4 @@ def read(data: bytes, suffix: str) -> ReadResult:
     suffix = suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableDocument(f"unsupported file type '{suffix or 'none'}'")
-    return _reader(suffix)(data)
+    return _reader(suffix, ocr)(data)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from chatbot.readers.base import ReadPart, ReadResult, UnreadableDocument, page_ranges, table_row
+from chatbot.readers.ocr import ENGINE, Ocr, Ocred, OcrFailed
 
 # Lines at the top or bottom of a page that are looked at for running headers and footers.
 EDGE_LINES = 3
@@ -191,12 +192,13 @@ def reflow(lines: list[Line]) -> list[str]:
     return out
 
 
-def read_pdf(data: bytes) -> ReadResult:
+def read_pdf(data: bytes, ocr: Ocr | None = None) -> ReadResult:
     """Return a PDF's text, one part per page with its number and printed label.
 
     Raises UnreadableDocument for an encrypted, damaged or truncated file, and for one whose
     pages have no text layer (a scan): those pages are named. A file with some scanned pages is
-    read without them, with a warning naming them.
+    read without them, with a warning naming them. With `ocr` (and OCR installed), scanned pages
+    are OCR'd first and read like the others, with a warning saying so.
     """
     pdf = _open(data)
     try:
@@ -223,6 +225,15 @@ def read_pdf(data: bytes) -> ReadResult:
     total = len(pages)
     if total == 0:
         raise UnreadableDocument("PDF without pages")
+    failed = ""
+    if scanned and ocr is not None:
+        try:
+            ocred = ocr.pdf(data)
+        except OcrFailed as exc:
+            failed = f"; {exc}"
+        else:
+            if ocred is not None:
+                return _read_ocred(ocred, scanned)
     pages = drop_running_lines(pages)
     parts = tuple(
         ReadPart("\n".join(reflow(lines)), page=i + 1, page_label=labels[i])
@@ -232,16 +243,28 @@ def read_pdf(data: bytes) -> ReadResult:
     if not parts:
         if scanned:
             which, verb = ("page", "has") if len(scanned) == 1 else ("pages", "have")
-            raise UnreadableDocument(f"{which} {page_ranges(scanned)} {verb} no text layer (scanned?)")
+            reason = f"{which} {page_ranges(scanned)} {verb} no text layer (scanned?)"
+            raise UnreadableDocument(reason + failed)
         unreadable = f" (pages {page_ranges(broken)} unreadable)" if broken else ""
         raise UnreadableDocument(f"PDF without text{unreadable}")
     warnings = []
     if scanned:
         warnings.append(
             f"pages {page_ranges(scanned)} have no text layer (scanned?) and were left out; "
-            f"the other {len(parts)} pages with text were indexed"
+            f"the other {len(parts)} pages with text were indexed{failed}"
         )
     if broken:
         warnings.append(f"pages {page_ranges(broken)} could not be read (damaged?) and were left out")
     return ReadResult(parts, title=title, warnings=tuple(warnings), paged=True)
 
+
+def _read_ocred(ocred: Ocred, scanned: list[int]) -> ReadResult:
+    """Return the OCR'd file's text (its pages keep their numbers), its first warning saying
+    which pages were OCR'd."""
+    which, verb = ("page", "was") if len(scanned) == 1 else ("pages", "were")
+    note = f"{which} {page_ranges(scanned)} had no text layer and {verb} OCR'd ({ENGINE}, {ocred.languages})"
+    try:
+        result = read_pdf(ocred.pdf)
+    except UnreadableDocument as exc:
+        raise UnreadableDocument(f"{exc}; OCR ({ENGINE}, {ocred.languages}) found no text on them") from exc
+    return replace(result, warnings=(note, *result.warnings))

@@ -40,6 +40,7 @@ from chatbot.metrics import (
     ndcg_at,
     reciprocal_rank,
 )
+from chatbot.query import language_of
 from chatbot.questions import EvalSet, Question, load_suite, set_from_path
 from chatbot.regression import (
     FLOOR_MARGIN,
@@ -50,7 +51,7 @@ from chatbot.regression import (
     read_summary,
 )
 from chatbot.settings import Settings
-from chatbot.types import Answer, Citation, Hit, date_note
+from chatbot.types import Answer, Citation, Hit, ScoredSentence, date_note
 
 if TYPE_CHECKING:
     from chatbot.pipeline import Chatbot
@@ -171,6 +172,23 @@ def record(q: Question, answer: Answer, v: Verdict) -> dict[str, object]:
         },
         "words": v.words,
         "seconds": round(v.seconds, 3),
+        "answerable": q.answerable,
+        "confidence": None if answer.confidence is None else round(answer.confidence, 4),
+        "judged": None if answer.judged is None else _judged(answer.judged),
+    }
+
+
+def _judged(s: ScoredSentence) -> dict[str, object]:
+    """Return what abstention weighed of the sentence it judged (eval/calibrate_abstention.py fits
+    the weights on these, over several corpora at once)."""
+    return {
+        "language": language_of(s.text),
+        "context": round(s.context, 4),
+        "coverage": round(s.coverage, 4),
+        "cosine": round(s.cosine, 4),
+        "numbers_missing": s.numbers_missing,
+        "untyped": s.untyped,
+        "focus_missing": round(s.focus_missing, 4),
     }
 
 

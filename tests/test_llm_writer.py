@@ -198,3 +198,21 @@ def test_a_chinese_question_never_gets_an_llm_answer_in_another_language(tmp_pat
     assert answer.writer == "extractive" or language_of(answer.text) == "zh"
     if answer.writer == "extractive":
         assert answer.notice.startswith("The language model's answer was not used")
+
+
+def test_the_chatbots_of_one_process_share_one_packaged_model_server(bundled_bot, tmp_path):
+    from chatbot.llm.endpoint import Endpoint
+
+    settings = bundled_bot.settings.model_copy(
+        update={"writer": "llm", "llm_model": "smollm2-135m", "llm_base_url": None, "llm_dir": tmp_path}
+    )
+    # The evaluation opens a chatbot per corpus: one server for all of them, not one each.
+    first, second = Endpoint(settings), Endpoint(settings.model_copy(update={"corpus": tmp_path / "other"}))
+    try:
+        url = first.base_url()
+        assert second.base_url() == url
+        assert httpx.get(url.removesuffix("/v1") + "/health", timeout=10).status_code == 200
+    finally:
+        first.close()
+    with pytest.raises(httpx.TransportError):
+        httpx.get(url.removesuffix("/v1") + "/health", timeout=10)

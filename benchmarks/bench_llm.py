@@ -63,11 +63,23 @@ def _time_first_token(bot: Chatbot, base_url: str, question: str) -> float:
     return time.perf_counter() - started
 
 
+def _forget_passages(base_url: str) -> None:
+    """Have the server read another prompt, so that the answer timed next reads its passages
+    afresh: llama.cpp keeps the last prompt's prefix, and the first-token request read these.
+    The system prompt stays cached, as it does between real questions."""
+    client = ChatClient(base_url, "local", None, 120)
+    for _ in client.stream(ChatRequest(messages("-", []), 1, 0.0, None)):
+        pass
+
+
 def _run(bot: Chatbot, questions: list[Question], base_url: str | None) -> dict[str, object]:
     rows = []
     for q in questions:
         question = q.question
-        ttft = _time_first_token(bot, base_url, question) if base_url else None
+        ttft = None
+        if base_url:
+            ttft = _time_first_token(bot, base_url, question)
+            _forget_passages(base_url)
         started = time.perf_counter()
         first = None
         answer = None

@@ -35,7 +35,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import chatbot.pipeline as pipeline  # noqa: E402
-from chatbot.language import language_of  # noqa: E402
+from chatbot.query import language_of  # noqa: E402
 from chatbot.questions import load_questions, load_suite  # noqa: E402
 from chatbot.settings import load_settings  # noqa: E402
 

@@ -66,12 +66,17 @@ OPENING = [
 ]
 
 
-def _page_furniture(canvas, doc) -> None:  # type: ignore[no-untyped-def]
-    canvas.saveState()
-    canvas.setFont("Helvetica", 8)
-    canvas.drawString(2 * cm, A4[1] - 1.2 * cm, HEADER)
-    canvas.drawRightString(A4[0] - 2 * cm, 1.2 * cm, f"Page {doc.page}")
-    canvas.restoreState()
+def page_furniture(header: str):  # type: ignore[no-untyped-def]
+    """Return the callback that draws `header` and the page number on every page."""
+
+    def draw(canvas, doc) -> None:  # type: ignore[no-untyped-def]
+        canvas.saveState()
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(2 * cm, A4[1] - 1.2 * cm, header)
+        canvas.drawRightString(A4[0] - 2 * cm, 1.2 * cm, f"Page {doc.page}")
+        canvas.restoreState()
+
+    return draw
 
 
 def build(out: Path = OUT) -> Path:
@@ -81,7 +86,7 @@ def build(out: Path = OUT) -> Path:
     frame = Frame(2 * cm, 2 * cm, width - 4 * cm, height - 4 * cm)
     doc = BaseDocTemplate(str(out), pagesize=A4, title=TITLE, author="compiled from the corpus",
                           invariant=1)  # the same bytes on every run: the index sees no change
-    doc.addPageTemplates([PageTemplate("page", [frame], onPage=_page_furniture)])
+    doc.addPageTemplates([PageTemplate("page", [frame], onPage=page_furniture(HEADER))])
     story = [Paragraph(TITLE, styles["Title"])]
     for i, (heading, paragraphs) in enumerate(SECTIONS):
         if i == 2:

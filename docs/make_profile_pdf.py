@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from make_guide_pdf import page_furniture  # the same page furniture (run from docs/ or the repo root)
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
@@ -30,14 +31,6 @@ PAGE_BREAK_BEFORE = "Preferred Areas of Cooperation"
 CJK_FONT = "STSong-Light"
 
 
-def _page_furniture(canvas, doc) -> None:  # type: ignore[no-untyped-def]
-    canvas.saveState()
-    canvas.setFont("Helvetica", 8)
-    canvas.drawString(2 * cm, A4[1] - 1.2 * cm, HEADER)
-    canvas.drawRightString(A4[0] - 2 * cm, 1.2 * cm, f"Page {doc.page}")
-    canvas.restoreState()
-
-
 def build(source: Path = SOURCE, out: Path = OUT) -> Path:
     """Write the profile's PDF to `out` and return its path."""
     pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
@@ -48,7 +41,7 @@ def build(source: Path = SOURCE, out: Path = OUT) -> Path:
     frame = Frame(2 * cm, 2 * cm, width - 4 * cm, height - 4 * cm)
     doc = BaseDocTemplate(str(out), pagesize=A4, title=TITLE, author="Chongqing Liangjiang New Area",
                           invariant=1)  # fmt: skip
-    doc.addPageTemplates([PageTemplate("page", [frame], onPage=_page_furniture)])
+    doc.addPageTemplates([PageTemplate("page", [frame], onPage=page_furniture(HEADER))])
     story: list = []
     for line in (ln.strip() for ln in source.read_text(encoding="utf-8").splitlines()):
         if not line:

@@ -238,7 +238,8 @@ def _chunks_alive() -> int:
 
 
 def test_a_chatbot_over_pgvector_holds_only_its_candidates(make_settings, pg_database, encoder):
-    settings = make_settings(vector_store="pgvector", pg_dsn=pg_database, chinese_index=False)
+    # Few candidates, so that what an answer reads is well short of the bundled corpus's passages.
+    settings = make_settings(vector_store="pgvector", pg_dsn=pg_database, chinese_index=False, candidates=8)
     # Built by another process, so every passage this one holds was read to answer.
     folders = ["--corpus", str(settings.corpus), "--index", str(settings.index)]
     build = [sys.executable, "-m", "chatbot.cli", "index", "--quiet", *folders]

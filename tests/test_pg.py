@@ -21,7 +21,7 @@ from chatbot.aids import MemoryAids
 from chatbot.cli import main
 from chatbot.lexical import tokenize
 from chatbot.pipeline import Chatbot
-from chatbot.stores import StoreUnavailable, open_store
+from chatbot.stores import IndexMismatch, StoreUnavailable, open_store
 from chatbot.types import Chunk
 from tests.conftest import QUESTIONS, free_port
 from tests.documents import edit_document
@@ -256,3 +256,15 @@ def test_a_chatbot_over_pgvector_holds_only_its_candidates(make_settings, pg_dat
     on_disk.build(progress=False)
     on_disk.ask(GDP_QUESTION)
     assert len(on_disk.index().chunks) == passages
+
+
+def test_a_version_without_term_frequencies_asks_for_a_full_rebuild(make_settings, pg_database, encoder):
+    settings = make_settings(vector_store="pgvector", pg_dsn=pg_database, chinese_index=False)
+    version = Chatbot(settings, encoder).build(progress=False).version
+    table = "chatbot_d_" + "".join(ch if ch.isalnum() else "_" for ch in version.lower())
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(f'DROP TABLE "{table}"')  # as a version written before the table existed
+    with pytest.raises(IndexMismatch, match=r"earlier version of this program .* `chatbot index --full`"):
+        Chatbot(settings, encoder).ask(GDP_QUESTION)
+    Chatbot(settings, encoder).build(progress=False, full=True)
+    assert "367.5" in Chatbot(settings, encoder).ask(GDP_QUESTION).text

@@ -48,7 +48,7 @@ DIM = 384
 K = 10
 CANDIDATES = 20
 VERSION = "20260101T000000000000-scale00"
-FULL_TEXT_QUESTIONS = 3
+FULL_TEXT_QUESTIONS = 1
 STAGES = ("analyse", "retrieve", "rerank", "write", "whole")
 
 
@@ -217,7 +217,7 @@ def lexical_timings(version: PgIndexVersion, questions: list[str], settings: Set
     """Time the lexical rankings in SQL for each question, and their overlap@10 with exact BM25:
     BM25 from the postings; the same without the terms in over half the passages (their idf is
     under ln 2, yet they are the bulk of the postings to add up); PostgreSQL's full-text search
-    (GIN index; ts_rank_cd reads every match, so it runs on the first FULL_TEXT_QUESTIONS only)."""
+    (GIN index; ts_rank_cd reads every match, so it runs on FULL_TEXT_QUESTIONS only)."""
     n = version.stats()[0]
 
     def rare(terms: list[str]) -> list[str]:
@@ -284,6 +284,48 @@ def end_to_end(settings: Settings, encoder: Encoder, questions: list[str]) -> di
     return out
 
 
+def ef_sweep(
+    store: PgStore, version: PgIndexVersion, queries: np.ndarray, exact: np.ndarray, efs: list[int]
+) -> dict:
+    """Return p50/p95 and recall@10 of pgvector's HNSW search at each hnsw.ef_search in `efs`."""
+    out = {}
+    for ef in efs:
+        store.ef_search = ef
+        timing = timed_queries(lambda q: [r for r, _ in version.search(q, K)], queries, exact)
+        out[f"ef{ef}"] = {"p50_ms": timing.p50_ms, "p95_ms": timing.p95_ms, "recall_at_10": timing.recall}
+        print(f"pgvector ef_search={ef}: {out[f'ef{ef}']}", flush=True)
+    return out
+
+
+def rebuild_hnsw(
+    args: argparse.Namespace, server: PgServer, queries: np.ndarray, exact: np.ndarray, encoder: Encoder
+) -> dict:
+    """Build the kept version's HNSW index again with other parameters (--pg-hnsw M EF_CONSTRUCTION),
+    timed, and measure its vector search; return the figures."""
+    m, ef_construction = args.pg_hnsw
+    settings = pg_settings(args, server)
+    store = open_store(settings)
+    assert isinstance(store, PgStore)
+    version = store.load(index_spec(load_settings(), encoder))
+    table = f"chatbot_v_{VERSION.lower().replace('-', '_')}"
+    with store.pool.connect() as conn:
+        conn.execute("SET statement_timeout = 0")
+        conn.execute(f"SET maintenance_work_mem = '{args.pg_build_memory_mb}MB'")
+        conn.execute(f"SET max_parallel_maintenance_workers = {args.pg_build_workers}")
+        conn.execute(f"DROP INDEX IF EXISTS {table}_embedding_idx")
+        t = time.perf_counter()
+        conn.execute(
+            f"CREATE INDEX {table}_embedding_idx ON {table} USING hnsw (embedding vector_ip_ops) "
+            f"WITH (m = {m}, ef_construction = {ef_construction})"
+        )
+        figures: dict = {"m": m, "ef_construction": ef_construction, "hnsw_build_s": time.perf_counter() - t}
+        row = conn.execute("SELECT pg_relation_size(%s)", [f"{table}_embedding_idx"]).fetchone()
+    figures["hnsw_disk_mb"] = row[0] / 2**20 if row else 0.0
+    print(f"pgvector HNSW m={m}: {figures}", flush=True)
+    figures.update(ef_sweep(store, version, queries, exact, args.pg_ef_sweep))
+    return figures
+
+
 def measure_pgvector(
     args: argparse.Namespace,
     server: PgServer,
@@ -302,11 +344,7 @@ def measure_pgvector(
     store = open_store(settings)
     assert isinstance(store, PgStore)
     version = store.load(index_spec(load_settings(), encoder))
-    for ef in (40, 100, 200, 400):
-        store.ef_search = ef
-        timing = timed_queries(lambda q: [r for r, _ in version.search(q, K)], queries, exact)
-        pg[f"ef{ef}"] = {"p50_ms": timing.p50_ms, "p95_ms": timing.p95_ms, "recall_at_10": timing.recall}
-        print(f"pgvector ef_search={ef}: {pg[f'ef{ef}']}", flush=True)
+    pg.update(ef_sweep(store, version, queries, exact, args.pg_ef_sweep))
     store.ef_search = settings.pg_ef_search
     questions = bench_questions(args.e2e_questions)
     pg["lexical"] = lexical_timings(version, questions, settings)
@@ -331,6 +369,11 @@ def main() -> None:
     parser.add_argument(
         "--build-only", action="store_true", help="build the database (--pg-root), measure nothing"
     )
+    parser.add_argument("--pg-ef-sweep", type=int, nargs="*", default=[40, 100, 200, 400, 800, 1000])
+    parser.add_argument(
+        "--pg-hnsw", type=int, nargs=2, metavar=("M", "EF_CONSTRUCTION"),
+        help="with --pg-root: build the kept version's HNSW index again so, and measure vector search only",
+    )  # fmt: skip
     parser.add_argument("--pg-port", type=int, default=54_917, help="the port of the --pg-root server")
     parser.add_argument("--e2e-questions", type=int, default=30, help="dev questions answered end to end")
     parser.add_argument("--pg-build-memory-mb", type=int, default=4096)
@@ -349,7 +392,9 @@ def main() -> None:
     }
     t = time.perf_counter()
     vectors, queries = synthetic(n, args.queries)
-    chunks = texts(n)
+    # The passages' texts are only needed to build (a kept database has them already).
+    built = args.only_pg and args.pg_root is not None and (args.pg_root / "build.json").exists()
+    chunks = [] if built else texts(n)
     print(f"data: {n} vectors and texts in {time.perf_counter() - t:.1f} s", flush=True)
 
     encoder = make_encoder(load_settings())
@@ -409,9 +454,13 @@ def main() -> None:
         root = args.pg_root
         server = start_server(*PG_OPTIONS) if root is None else persistent_server(root, args.pg_port)
         try:
-            result["stores"]["pgvector_hnsw"] = measure_pgvector(
-                args, server, vectors, queries, exact, chunks, encoder
-            )
+            if args.pg_hnsw:
+                entry = f"pgvector_hnsw_m{args.pg_hnsw[0]}"
+                result["stores"][entry] = rebuild_hnsw(args, server, queries, exact, encoder)
+            else:
+                result["stores"]["pgvector_hnsw"] = measure_pgvector(
+                    args, server, vectors, queries, exact, chunks, encoder
+                )
         finally:
             server.remove() if root is None else server.stop()
 

@@ -21,9 +21,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from chatbot.aids import MemoryAids  # noqa: E402
 from chatbot.lexical import tokenize  # noqa: E402
 from chatbot.pipeline import Chatbot  # noqa: E402
-from chatbot.retrieve import AidsCache, BM25Retriever  # noqa: E402
 from chatbot.settings import load_settings  # noqa: E402
 from tests.pg_server import start_server  # noqa: E402
 
@@ -44,14 +44,14 @@ def main() -> None:
         bot = Chatbot(st)
         bot.build(progress=False)
         ix = bot.index()
-        ref = BM25Retriever(AidsCache(st))
+        ref = MemoryAids(ix, st.bm25_k1, st.bm25_b)  # bm25s in this process
         lines = (REPO / "eval" / "questions" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
         qs = [json.loads(line)["question"] for line in lines]
         totals = dict.fromkeys(
             ("sql_bm25_overlap@10", "sql_bm25_same_top1", "fts_overlap@10", "fts_same_top1"), 0.0
         )
         for q in qs:
-            e = [r for r, _ in ref.ranked(tokenize(q), ix)[:10]]
+            e = [r for r, _ in ref.bm25(tokenize(q), 10)]
             a = [r for r, _ in ix.bm25(tokenize(q), 10, st.bm25_k1, st.bm25_b)]  # type: ignore[attr-defined]
             f = [r for r, _ in ix.full_text(q, 10)]  # type: ignore[attr-defined]
             d = max(1, len(e))

@@ -32,17 +32,24 @@ sys.path.insert(0, str(REPO))
 import faiss  # noqa: E402
 import psutil  # noqa: E402
 
-from chatbot.embedding import make_encoder  # noqa: E402
-from chatbot.settings import load_settings  # noqa: E402
+from chatbot.embedding import Encoder, make_encoder  # noqa: E402
+from chatbot.indexer import index_spec  # noqa: E402
+from chatbot.lexical import tokenize  # noqa: E402
+from chatbot.pipeline import Chatbot  # noqa: E402
+from chatbot.settings import Settings, load_settings  # noqa: E402
 from chatbot.stores import IndexSpec, Manifest, open_store  # noqa: E402
 from chatbot.stores.faiss_store import make_faiss_index  # noqa: E402
-from chatbot.stores.pg_store import PgStore  # noqa: E402
+from chatbot.stores.pg_store import PgIndexVersion, PgStore  # noqa: E402
 from chatbot.types import Chunk  # noqa: E402
-from tests.pg_server import start_server  # noqa: E402
+from chatbot.writers import final_answer  # noqa: E402
+from tests.pg_server import PgServer, start_server  # noqa: E402
 
 DIM = 384
 K = 10
 CANDIDATES = 20
+VERSION = "20260101T000000000000-scale00"
+FULL_TEXT_QUESTIONS = 1
+STAGES = ("analyse", "retrieve", "rerank", "write", "whole")
 
 
 def synthetic(n: int, queries: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -130,12 +137,247 @@ def crossover(vectors: np.ndarray, queries: np.ndarray, sizes: list[int]) -> lis
     return out
 
 
+PG_OPTIONS = ("-c shared_buffers=2GB", "-c max_wal_size=8GB", "-c checkpoint_timeout=30min")
+
+
+def persistent_server(root: Path, port: int) -> PgServer:
+    """Return the benchmark's server in `root`, created on first use and started."""
+    root.mkdir(parents=True, exist_ok=True)
+    server = PgServer(root=root, port=port)
+    if not server.data.exists():
+        server.init()
+    return server.start(*PG_OPTIONS)
+
+
+def pg_settings(args: argparse.Namespace, server: PgServer, **extra: object) -> Settings:
+    """Return settings for the benchmark's database."""
+    return load_settings(
+        vector_store="pgvector",
+        pg_dsn=server.dsn,
+        pg_statement_timeout_s=600,
+        pg_build_memory_mb=args.pg_build_memory_mb,
+        pg_build_workers=args.pg_build_workers,
+        **extra,
+    )
+
+
+def build_pgvector(
+    args: argparse.Namespace, server: PgServer, vectors: np.ndarray, chunks: list[Chunk], spec: IndexSpec
+) -> dict:
+    """Build the version (vectors, HNSW, BM25 postings), then a GIN full-text index; return the figures.
+
+    The figures are kept beside a persistent database (build.json) so a later run measures queries only.
+    """
+    saved = server.root / "build.json"
+    if saved.exists():
+        return json.loads(saved.read_text(encoding="utf-8"))
+    store = open_store(pg_settings(args, server))
+    assert isinstance(store, PgStore)
+    manifest = Manifest(
+        version=VERSION, built_at="now", spec=spec, documents={}, chunk_count=len(chunks)
+    )
+    t = time.perf_counter()
+    store.write_version(manifest, chunks, vectors)
+    figures: dict = {"build_s": time.perf_counter() - t}
+    print(f"pgvector build (rows, HNSW, postings): {figures['build_s']:.0f} s", flush=True)
+    table = f"chatbot_v_{VERSION.lower().replace('-', '_')}"
+    with store.pool.connect() as conn:
+        conn.execute("SET statement_timeout = 0")
+        conn.execute(f"SET maintenance_work_mem = '{args.pg_build_memory_mb}MB'")
+        t = time.perf_counter()
+        conn.execute(f"CREATE INDEX {table}_fts ON {table} USING gin (to_tsvector('english', text))")
+        figures["gin_build_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        conn.execute("VACUUM ANALYZE")
+        figures["vacuum_s"] = time.perf_counter() - t
+        sizes = conn.execute(
+            "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+            "WHERE c.relname LIKE 'chatbot_%' AND c.relkind IN ('r', 'i') ORDER BY 2 DESC"
+        ).fetchall()
+        row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+    figures["disk_mb"] = row[0] / 2**20 if row else 0.0
+    figures["relation_mb"] = {name: size / 2**20 for name, size in sizes[:12]}
+    print(f"pgvector build figures: {figures}", flush=True)
+    saved.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return figures
+
+
+def bench_questions(n: int) -> list[str]:
+    """Return the first `n` questions of the dev set (real questions; the passages are synthetic)."""
+    lines = (REPO / "eval" / "questions" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines[:n]]
+
+
+def percentiles(times: list[float]) -> dict[str, float]:
+    """Return p50 and p95 of `times` (milliseconds)."""
+    return {"p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95))}
+
+
+def lexical_timings(version: PgIndexVersion, questions: list[str], settings: Settings) -> dict:
+    """Time the lexical rankings in SQL for each question, and their overlap@10 with exact BM25:
+    BM25 from the postings; the same without the terms in over half the passages (their idf is
+    under ln 2, yet they are the bulk of the postings to add up); PostgreSQL's full-text search
+    (GIN index; ts_rank_cd reads every match, so it runs on FULL_TEXT_QUESTIONS only)."""
+    n = version.stats()[0]
+
+    def rare(terms: list[str]) -> list[str]:
+        df = version.document_frequencies(terms)
+        return [t for t in terms if df.get(t, 0) <= n / 2]
+
+    k1, b = settings.bm25_k1, settings.bm25_b
+    runs = {
+        "bm25_sql": lambda q: version.bm25(tokenize(q), CANDIDATES, k1, b),
+        "bm25_sql_rare_terms": lambda q: version.bm25(rare(tokenize(q)), CANDIDATES, k1, b),
+        "full_text_gin": lambda q: version.full_text(q, CANDIDATES),
+    }
+    out: dict = {}
+    exact: list[list[int]] = []
+    for name, run in runs.items():
+        times, overlap = [], []
+        asked = questions[:FULL_TEXT_QUESTIONS] if name == "full_text_gin" else questions
+        for i, question in enumerate(asked):
+            t = time.perf_counter()
+            rows = [r for r, _ in run(question)][:K]
+            times.append((time.perf_counter() - t) * 1000)
+            if name == "bm25_sql":
+                exact.append(rows)
+            overlap.append(len(set(rows) & set(exact[i])) / max(1, len(exact[i])))
+        out[name] = {**percentiles(times), "overlap_at_10_with_bm25": float(np.mean(overlap))}
+        print(f"{name}: {out[name]}", flush=True)
+    return out
+
+
+def end_to_end(settings: Settings, encoder: Encoder, questions: list[str]) -> dict:
+    """Answer each question through the real pipeline (analyse, retrieval, rerank, quote) over the
+    database: first with the candidates' sentences not embedded yet (whole answer only), then again
+    with each stage timed; return p50/p95, and the process's memory."""
+    out: dict = {}
+    for retrieval in ("hybrid", "dense"):
+        bot = Chatbot(settings.model_copy(update={"retrieval": retrieval}), encoder)
+        index = bot.index()
+        bot.ask(questions[0])  # connections, the version's statistics, the model
+        whole = []
+        for question in questions:
+            t = time.perf_counter()
+            bot.ask(question)
+            whole.append((time.perf_counter() - t) * 1000)
+        out[f"{retrieval}_first"] = {"whole": percentiles(whole)}
+        stages: dict[str, list[float]] = {s: [] for s in STAGES}
+        for question in questions:
+            t0 = time.perf_counter()
+            query = bot.analyse(question)
+            t1 = time.perf_counter()
+            hits = bot.retriever.retrieve(query, index, settings.candidates)
+            t2 = time.perf_counter()
+            ranking = bot.reranker.rerank(query, hits)
+            t3 = time.perf_counter()
+            final_answer(bot.writer.stream(query, ranking))
+            t4 = time.perf_counter()
+            bot.ask(question)
+            t5 = time.perf_counter()
+            for name, ms in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
+                stages[name].append(ms * 1000)
+        out[f"{retrieval}_again"] = {name: percentiles(times) for name, times in stages.items()}
+        for run in ("first", "again"):
+            print(f"question end to end ({retrieval}, {run}): {out[f'{retrieval}_{run}']}", flush=True)
+    out["process_rss_mb"] = rss_mb()
+    return out
+
+
+def ef_sweep(
+    store: PgStore, version: PgIndexVersion, queries: np.ndarray, exact: np.ndarray, efs: list[int]
+) -> dict:
+    """Return p50/p95 and recall@10 of pgvector's HNSW search at each hnsw.ef_search in `efs`."""
+    out = {}
+    for ef in efs:
+        store.ef_search = ef
+        timing = timed_queries(lambda q: [r for r, _ in version.search(q, K)], queries, exact)
+        out[f"ef{ef}"] = {"p50_ms": timing.p50_ms, "p95_ms": timing.p95_ms, "recall_at_10": timing.recall}
+        print(f"pgvector ef_search={ef}: {out[f'ef{ef}']}", flush=True)
+    return out
+
+
+def rebuild_hnsw(
+    args: argparse.Namespace, server: PgServer, queries: np.ndarray, exact: np.ndarray, encoder: Encoder
+) -> dict:
+    """Build the kept version's HNSW index again with other parameters (--pg-hnsw M EF_CONSTRUCTION),
+    timed, and measure its vector search; return the figures."""
+    m, ef_construction = args.pg_hnsw
+    settings = pg_settings(args, server)
+    store = open_store(settings)
+    assert isinstance(store, PgStore)
+    version = store.load(index_spec(load_settings(), encoder))
+    table = f"chatbot_v_{VERSION.lower().replace('-', '_')}"
+    with store.pool.connect() as conn:
+        conn.execute("SET statement_timeout = 0")
+        conn.execute(f"SET maintenance_work_mem = '{args.pg_build_memory_mb}MB'")
+        conn.execute(f"SET max_parallel_maintenance_workers = {args.pg_build_workers}")
+        conn.execute(f"DROP INDEX IF EXISTS {table}_embedding_idx")
+        t = time.perf_counter()
+        conn.execute(
+            f"CREATE INDEX {table}_embedding_idx ON {table} USING hnsw (embedding vector_ip_ops) "
+            f"WITH (m = {m}, ef_construction = {ef_construction})"
+        )
+        figures: dict = {"m": m, "ef_construction": ef_construction, "hnsw_build_s": time.perf_counter() - t}
+        row = conn.execute("SELECT pg_relation_size(%s)", [f"{table}_embedding_idx"]).fetchone()
+    figures["hnsw_disk_mb"] = row[0] / 2**20 if row else 0.0
+    print(f"pgvector HNSW m={m}: {figures}", flush=True)
+    figures.update(ef_sweep(store, version, queries, exact, args.pg_ef_sweep))
+    return figures
+
+
+def measure_pgvector(
+    args: argparse.Namespace,
+    server: PgServer,
+    vectors: np.ndarray,
+    queries: np.ndarray,
+    exact: np.ndarray,
+    chunks: list[Chunk],
+    encoder: Encoder,
+) -> dict:
+    """Build (or reuse) the pgvector version and measure it: vector search, lexical search in SQL,
+    and questions end to end through the real pipeline; return the figures."""
+    pg = build_pgvector(args, server, vectors, chunks, index_spec(load_settings(), encoder))
+    if args.build_only:
+        return pg
+    settings = pg_settings(args, server)
+    store = open_store(settings)
+    assert isinstance(store, PgStore)
+    version = store.load(index_spec(load_settings(), encoder))
+    pg.update(ef_sweep(store, version, queries, exact, args.pg_ef_sweep))
+    store.ef_search = settings.pg_ef_search
+    questions = bench_questions(args.e2e_questions)
+    pg["lexical"] = lexical_timings(version, questions, settings)
+    pg["question"] = end_to_end(settings, encoder, questions)
+    postgres = [p for p in psutil.process_iter() if p.name() == "postgres"]
+    pg["server_rss_mb"] = sum(p.memory_info().rss for p in postgres) / 2**20
+    return pg
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--skip-crossover", action="store_true")
     parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument(
+        "--only-pg", action="store_true", help="keep the results file's FAISS figures, add pgvector's"
+    )
+    parser.add_argument(
+        "--pg-root", type=Path, help="keep the database in this folder and reuse its build on the next run"
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="build the database (--pg-root), measure nothing"
+    )
+    parser.add_argument("--pg-ef-sweep", type=int, nargs="*", default=[40, 100, 200, 400, 800, 1000])
+    parser.add_argument(
+        "--pg-hnsw", type=int, nargs=2, metavar=("M", "EF_CONSTRUCTION"),
+        help="with --pg-root: build the kept version's HNSW index again so, and measure vector search only",
+    )  # fmt: skip
+    parser.add_argument("--pg-port", type=int, default=54_917, help="the port of the --pg-root server")
+    parser.add_argument("--e2e-questions", type=int, default=30, help="dev questions answered end to end")
+    parser.add_argument("--pg-build-memory-mb", type=int, default=4096)
+    parser.add_argument("--pg-build-workers", type=int, default=1)
     parser.add_argument("--ef", type=int, default=64, help="FAISS HNSW efSearch for the main figures")
     parser.add_argument("--ef-sweep", type=int, nargs="*", default=[64, 128, 256, 512])
     args = parser.parse_args()
@@ -150,7 +392,9 @@ def main() -> None:
     }
     t = time.perf_counter()
     vectors, queries = synthetic(n, args.queries)
-    chunks = texts(n)
+    # The passages' texts are only needed to build (a kept database has them already).
+    built = args.only_pg and args.pg_root is not None and (args.pg_root / "build.json").exists()
+    chunks = [] if built else texts(n)
     print(f"data: {n} vectors and texts in {time.perf_counter() - t:.1f} s", flush=True)
 
     encoder = make_encoder(load_settings())
@@ -163,7 +407,12 @@ def main() -> None:
     result["encode_question_p50_ms"] = float(np.percentile(encode_ms, 50))
     del question_vec
 
-    for kind in ("flat", "hnsw"):
+    out = REPO / "benchmarks" / "results" / f"scale-{n}.json"
+    if args.only_pg:
+        # The FAISS figures of an earlier run stay; exact search is all this run needs of FAISS.
+        result = {**json.loads(out.read_text(encoding="utf-8")), "queries": args.queries}
+        _, exact = make_faiss_index(DIM, vectors, "flat", 32, 80).search(queries, K)
+    for kind in () if args.only_pg else ("flat", "hnsw"):
         before, t = rss_mb(), time.perf_counter()
         index = make_faiss_index(DIM, vectors, kind, 32, 80)
         build_s = time.perf_counter() - t
@@ -201,62 +450,26 @@ def main() -> None:
         print(f"faiss {kind}: {result['stores'][f'faiss_{kind}']}", flush=True)
         del index
 
-    if not args.skip_pg:
-        server = start_server("-c shared_buffers=2GB", "-c max_wal_size=8GB", "-c checkpoint_timeout=30min")
+    if args.only_pg or not args.skip_pg:
+        root = args.pg_root
+        server = start_server(*PG_OPTIONS) if root is None else persistent_server(root, args.pg_port)
         try:
-            settings = load_settings(vector_store="pgvector", pg_dsn=server.dsn, pg_statement_timeout_s=600)
-            store = open_store(settings)
-            assert isinstance(store, PgStore)
-            spec = IndexSpec(model_id="synthetic", dim=DIM, chunk_tokens=128, chunk_overlap_tokens=24)
-            manifest = Manifest(
-                version="20260101T000000000000-scale00",
-                built_at="now",
-                spec=spec,
-                documents={},
-                chunk_count=n,
-            )
-            t = time.perf_counter()
-            store.write_version(manifest, chunks, vectors, lexical=False)
-            build_s = time.perf_counter() - t
-            loaded_version = manifest.version
-            with store.pool.connection() as conn:
-                row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
-            disk_mb = row[0] / 2**20 if row else 0.0
-            from chatbot.stores.pg_store import PgIndexVersion
-
-            version = PgIndexVersion(store, manifest, [])
-            pg = {"build_s": build_s, "disk_mb": disk_mb, "version": loaded_version}
-            for ef in (40, 100, 200):
-                store.ef_search = ef
-                timing = timed_queries(lambda q: [r for r, _ in version.search(q, K)], queries, exact)
-                pg[f"ef{ef}"] = {
-                    "p50_ms": timing.p50_ms,
-                    "p95_ms": timing.p95_ms,
-                    "recall_at_10": timing.recall,
-                }
-                print(f"pgvector ef_search={ef}: {pg[f'ef{ef}']}", flush=True)
-            store.ef_search = settings.pg_ef_search
-
-            def e2e_pg(q: np.ndarray) -> list[int]:
-                encoder.encode_queries(["What was the GDP of Liangjiang New Area in 2020?"])
-                rows = [r for r, _ in version.search(q, CANDIDATES)]
-                version.get([f"syn{r}.txt#0" for r in rows[:5]])
-                return rows
-
-            pg["question_p50_ms"] = timed_queries(e2e_pg, queries[:50], exact[:50]).p50_ms
-            pg["server_rss_mb"] = (
-                sum(p.memory_info().rss for p in psutil.process_iter() if p.name() == "postgres") / 2**20
-            )
-            result["stores"]["pgvector_hnsw"] = pg
-            print(f"pgvector: {pg}", flush=True)
+            if args.pg_hnsw:
+                entry = f"pgvector_hnsw_m{args.pg_hnsw[0]}"
+                result["stores"][entry] = rebuild_hnsw(args, server, queries, exact, encoder)
+            else:
+                result["stores"]["pgvector_hnsw"] = measure_pgvector(
+                    args, server, vectors, queries, exact, chunks, encoder
+                )
         finally:
-            server.remove()
+            server.remove() if root is None else server.stop()
 
-    if not args.skip_crossover:
+    if args.build_only:
+        return
+    if not args.skip_crossover and not args.only_pg:
         sizes = [s for s in (10_000, 30_000, 50_000, 100_000, 300_000) if s <= n]
         result["crossover"] = crossover(vectors, queries, sizes)
 
-    out = REPO / "benchmarks" / "results" / f"scale-{n}.json"
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}")
 

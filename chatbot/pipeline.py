@@ -181,7 +181,7 @@ class Chatbot:
         question's answer takes 0.3-0.7 s when its sentences are not embedded yet, ~0.1 s when they are.
         """
         index = self.index()
-        if len(index.chunks) > self.settings.prewarm_max_passages:
+        if index.count() > self.settings.prewarm_max_passages:
             return 0
         embedded = self.reranker.prewarm(index.chunks)
         # Then the Chinese index's, with e5 (about 22 sentences/s on one core; 134 in the bundled corpus).
@@ -200,8 +200,7 @@ class Chatbot:
         index = self.index()
         # Counted once per index version: a loop over every passage has no place on each question.
         if self._chinese_documents is None or self._chinese_documents[0] != index.version:
-            chinese = sum(c.language == "zh" for c in index.chunks)
-            self._chinese_documents = (index.version, chinese * 2 > len(index.chunks))
+            self._chinese_documents = (index.version, index.count("zh") * 2 > index.count())
         return self._chinese_documents[1]
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
@@ -288,7 +287,7 @@ class Chatbot:
         if previous.abstained:
             return resolved
         said = " ".join(previous.text.split())
-        idf = self.aids.get(index).lexical.idf
+        idf = self.aids.get(index).idf
         names = " ".join(dict.fromkeys(person_names(said, idf, self.settings.person_name_min_idf)))
         return ResolvedQuestion(resolved.question, f"{resolved.context} {names}".strip())
 

@@ -76,11 +76,13 @@ def analyse(
     matching follow-ups too moved the passage of 1 dev and 1 test follow-up off rank 1).
     """
     question = resolved.question
+    focus = tokenize(focus_phrase(question))
+    idf = aids.idfs([*tokenize(resolved.context), *tokenize(question), *focus])  # one look-up
     terms: dict[str, float] = {}
     for term in tokenize(resolved.context):
-        terms[term] = context_weight * aids.lexical.idf(term)
+        terms[term] = context_weight * idf[term]
     for term in tokenize(question):
-        terms[term] = aids.lexical.idf(term)
+        terms[term] = idf[term]
     pieces = encoder.encode_tokens([question]) if token_match and not resolved.context else None
     if pieces:
         vector = pieces[0].pooled
@@ -97,7 +99,7 @@ def analyse(
         numbers=frozenset(t for t in tokenize(question) if t[:1].isdigit()),
         kind=expected_type(question),
         wants_list=asks_for_list(question),
-        focus={t: aids.lexical.idf(t) for t in tokenize(focus_phrase(question))},
+        focus={t: idf[t] for t in focus},
         words=frozenset(w.lower() for w in _WORDS.findall(question)),
         units=frozenset(units),
         counted=frozenset(counted),

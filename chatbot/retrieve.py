@@ -2,46 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-
-from chatbot.embedding import Vectors
-from chatbot.lexical import LexicalIndex
+from chatbot.aids import AidsCache, IndexAids
 from chatbot.settings import Settings
 from chatbot.stores import IndexVersion as LoadedIndex
 from chatbot.types import Hit
 
-if TYPE_CHECKING:  # query.py weighs the question's terms with IndexAids, defined here
+if TYPE_CHECKING:
     from chatbot.query import Query
 
-
-class IndexAids:
-    """What retrieval and answering need beside the vector store, per index version: BM25, vectors."""
-
-    def __init__(self, index: LoadedIndex, k1: float, b: float) -> None:
-        self.version = index.version
-        self.lexical = LexicalIndex([c.text for c in index.chunks], k1, b)
-        self.vectors: Vectors = index.all_vectors()
-        self.row = {c.chunk_id: i for i, c in enumerate(index.chunks)}
-
-
-class AidsCache:
-    """Builds IndexAids once per loaded index version and keeps only the latest."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._aids: IndexAids | None = None
-        self._lock = threading.Lock()
-
-    def get(self, index: LoadedIndex) -> IndexAids:
-        """Return the aids of `index`, building them if its version is new."""
-        with self._lock:
-            if self._aids is None or self._aids.version != index.version:
-                self._aids = IndexAids(index, self.settings.bm25_k1, self.settings.bm25_b)
-            return self._aids
+__all__ = ["AidsCache", "BM25Retriever", "DenseRetriever", "HybridRetriever", "IndexAids", "make_retriever"]
 
 
 class Retriever(Protocol):
@@ -53,9 +25,10 @@ class Retriever(Protocol):
 
 
 def _hits(index: LoadedIndex, ranked: list[tuple[int, float]], k: int) -> list[Hit]:
-    return [
-        Hit(chunk=index.chunks[row], score=score, rank=i + 1) for i, (row, score) in enumerate(ranked[:k])
-    ]
+    ranked = ranked[:k]
+    chunks = index.chunks_of([row for row, _ in ranked])  # only these passages are read
+    pairs = zip(chunks, ranked, strict=True)
+    return [Hit(chunk=c, score=score, rank=i + 1) for i, (c, (_, score)) in enumerate(pairs)]
 
 
 class DenseRetriever:
@@ -72,16 +45,13 @@ class BM25Retriever:
     def __init__(self, aids: AidsCache) -> None:
         self.aids = aids
 
-    def ranked(self, terms: Sequence[str], index: LoadedIndex) -> list[tuple[int, float]]:
-        """Return (row, BM25 score) for every chunk with a positive score, best first."""
-        scores = self.aids.get(index).lexical.scores(terms)
-        rows = np.flatnonzero(scores > 0)
-        rows = rows[np.argsort(-scores[rows], kind="stable")]
-        return [(int(r), float(scores[r])) for r in rows]
+    def ranked(self, terms: Sequence[str], index: LoadedIndex, k: int) -> list[tuple[int, float]]:
+        """Return (row, BM25 score) of the `k` best chunks with a positive score, best first."""
+        return self.aids.get(index).bm25(terms, k)
 
     def retrieve(self, query: Query, index: LoadedIndex, k: int) -> list[Hit]:
         """Return the `k` chunks with the highest BM25 score."""
-        return _hits(index, self.ranked(query.search_terms, index), k)
+        return _hits(index, self.ranked(query.search_terms, index, k), k)
 
 
 class HybridRetriever:
@@ -97,7 +67,7 @@ class HybridRetriever:
         fused: dict[int, float] = {}
         rankings = (
             (index.search(query.vector, s.candidates), s.dense_weight),
-            (self.bm25.ranked(query.search_terms, index)[: s.candidates], 1 - s.dense_weight),
+            (self.bm25.ranked(query.search_terms, index, s.candidates), 1 - s.dense_weight),
         )
         for ranking, weight in rankings:
             for rank, (row, _) in enumerate(ranking, 1):

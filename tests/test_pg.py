@@ -3,6 +3,7 @@ servers on one database, a streaming replica, and BM25 computed in SQL."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -16,11 +17,12 @@ import pytest
 from gradio_client import Client
 from pydantic import SecretStr
 
+from chatbot.aids import MemoryAids
 from chatbot.cli import main
 from chatbot.lexical import tokenize
 from chatbot.pipeline import Chatbot
-from chatbot.retrieve import AidsCache, BM25Retriever
-from chatbot.stores import StoreUnavailable, open_store
+from chatbot.stores import IndexMismatch, StoreUnavailable, open_store
+from chatbot.types import Chunk
 from tests.conftest import QUESTIONS, free_port
 from tests.documents import edit_document
 from tests.pg_server import start_server
@@ -201,12 +203,68 @@ def test_bm25_in_sql_ranks_as_bm25s(make_settings, pg_database, encoder):
     bot = Chatbot(settings, encoder)
     bot.build(progress=False)
     index = bot.index()
-    in_process = BM25Retriever(AidsCache(settings))
+    in_process = MemoryAids(index, settings.bm25_k1, settings.bm25_b)  # bm25s over every passage
     lines = (QUESTIONS / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:40]
     questions = [json.loads(line)["question"] for line in lines]
     for question in questions:
-        expected = in_process.ranked(tokenize(question), index)[:10]
+        expected = in_process.bm25(tokenize(question), 10)
         got = index.bm25(tokenize(question), 10, settings.bm25_k1, settings.bm25_b)  # type: ignore[attr-defined]
         # The same scores in the same order (passages tied on a score may be listed either way).
         assert len(got) == len(expected), question
         assert np.allclose([s for _, s in got], [s for _, s in expected], rtol=1e-4), question
+
+
+def test_a_chat_server_over_pgvector_answers_as_faiss_does(make_settings, pg_database, encoder):
+    on_disk = Chatbot(make_settings(), encoder)
+    on_disk.build(progress=False)
+    expected = on_disk.ask(GDP_QUESTION).to_json()
+    settings = make_settings(vector_store="pgvector", pg_dsn=pg_database)
+    Chatbot(settings, encoder).build(progress=False)
+    port = free_port()
+    server = _serve(settings, pg_database, port)
+    try:
+        got = _client(port, server).predict(GDP_QUESTION, [], api_name="/ask")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "367.5" in got["answer"]
+    for key in ("answer", "abstained", "confidence", "citations"):
+        assert got[key] == expected[key], key
+
+
+def _chunks_alive() -> int:
+    gc.collect()
+    return sum(isinstance(o, Chunk) for o in gc.get_objects())
+
+
+def test_a_chatbot_over_pgvector_holds_only_its_candidates(make_settings, pg_database, encoder):
+    # Few candidates, so that what an answer reads is well short of the bundled corpus's passages.
+    settings = make_settings(vector_store="pgvector", pg_dsn=pg_database, chinese_index=False, candidates=8)
+    # Built by another process, so every passage this one holds was read to answer.
+    folders = ["--corpus", str(settings.corpus), "--index", str(settings.index)]
+    build = [sys.executable, "-m", "chatbot.cli", "index", "--quiet", *folders]
+    subprocess.run(build, env={**_pg_env(pg_database), "CHATBOT_CHINESE_INDEX": "false"}, check=True)
+    before = _chunks_alive()
+    bot = Chatbot(settings, encoder)
+    assert "367.5" in bot.ask(GDP_QUESTION).text
+    bot.ask("Which industries does Liangjiang New Area focus on?")
+    held = _chunks_alive() - before
+    passages = bot.index().count()
+    assert 0 < held <= 2 * settings.candidates < passages
+    # FAISS holds every passage of its version, by design.
+    on_disk = Chatbot(make_settings(chinese_index=False), encoder)
+    on_disk.build(progress=False)
+    on_disk.ask(GDP_QUESTION)
+    assert len(on_disk.index().chunks) == passages
+
+
+def test_a_version_without_term_frequencies_asks_for_a_full_rebuild(make_settings, pg_database, encoder):
+    settings = make_settings(vector_store="pgvector", pg_dsn=pg_database, chinese_index=False)
+    version = Chatbot(settings, encoder).build(progress=False).version
+    table = "chatbot_d_" + "".join(ch if ch.isalnum() else "_" for ch in version.lower())
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(f'DROP TABLE "{table}"')  # as a version written before the table existed
+    with pytest.raises(IndexMismatch, match=r"earlier version of this program .* `chatbot index --full`"):
+        Chatbot(settings, encoder).ask(GDP_QUESTION)
+    Chatbot(settings, encoder).build(progress=False, full=True)
+    assert "367.5" in Chatbot(settings, encoder).ask(GDP_QUESTION).text

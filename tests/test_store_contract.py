@@ -9,6 +9,7 @@ from chatbot.indexer import index_spec
 from chatbot.pipeline import Chatbot
 from chatbot.stores import open_store
 from tests.conftest import CountingEncoder
+from tests.documents import edit_document
 
 GDP_QUESTION = "What was the GDP of Liangjiang New Area in 2020?"
 
@@ -27,9 +28,7 @@ def store_settings(request, make_settings):
 
 
 def _edit(settings, old: str, new: str) -> None:
-    doc = sorted(settings.corpus.iterdir())[3]
-    doc.chmod(0o644)
-    doc.write_text(doc.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    edit_document(sorted(settings.corpus.iterdir())[3], old, new)  # the bundled profile is a PDF
 
 
 def test_add_search_get_count(store_settings, encoder):

@@ -119,9 +119,10 @@ class SentenceScorer:
         if not spans:
             return []
         sims = self.vectors.get([sent.text for _, sent, _ in spans]) @ q
-        rows = {hit.chunk.chunk_id: aids.row[hit.chunk.chunk_id] for hit in hits}
-        passage_cos = {cid: float(aids.vectors[row] @ q) for cid, row in rows.items()}
-        passage_terms = {cid: aids.lexical.term_sets[row] for cid, row in rows.items()}
+        passages = list({hit.chunk.chunk_id: hit.chunk for hit in hits}.values())
+        ids = [c.chunk_id for c in passages]
+        passage_cos = {cid: float(v @ q) for cid, v in zip(ids, aids.vectors_of(ids), strict=True)}
+        passage_terms = dict(zip(ids, aids.term_sets_of(passages), strict=True))
         context = {cid: coverage(terms, words) for cid, words in passage_terms.items()}
         # A year the question names may be the source's date rather than a word of the passage.
         missing = {

@@ -44,7 +44,11 @@ __all__ = [
 
 
 class IndexVersion(Protocol):
-    """One index version, open for answering: its passages by row, searched by vector."""
+    """One index version, open for answering: its passages by row, searched by vector.
+
+    Answering reads passages by row (chunks_of) for its candidates only: FAISS holds them all in
+    memory, pgvector reads them from the database, so an index need not fit in a server's RAM.
+    """
 
     @property
     def manifest(self) -> Manifest:
@@ -53,7 +57,12 @@ class IndexVersion(Protocol):
 
     @property
     def chunks(self) -> Sequence[Chunk]:
-        """Return the passages, by row."""
+        """Return every passage, by row (pgvector reads them all from the database: for tools and
+        small indexes, not for each question)."""
+        ...
+
+    def chunks_of(self, rows: Sequence[int]) -> list[Chunk]:
+        """Return the passages of these rows, in the order asked."""
         ...
 
     @property
@@ -69,8 +78,8 @@ class IndexVersion(Protocol):
         """Return the passages with these ids, in the order asked."""
         ...
 
-    def count(self) -> int:
-        """Return how many passages the version holds."""
+    def count(self, language: str | None = None) -> int:
+        """Return how many passages the version holds (in `language` only, if given)."""
         ...
 
     def all_vectors(self) -> Vectors:

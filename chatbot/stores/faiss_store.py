@@ -15,7 +15,7 @@ import json
 import logging
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -95,9 +95,15 @@ class LoadedIndex:
         scores, rows = self.vectors.search(np.ascontiguousarray(query.reshape(1, -1)), k)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
-    def count(self) -> int:
-        """Return how many passages this version holds."""
-        return len(self.chunks)
+    def count(self, language: str | None = None) -> int:
+        """Return how many passages this version holds (in `language` only, if given)."""
+        if language is None:
+            return len(self.chunks)
+        return sum(c.language == language for c in self.chunks)
+
+    def chunks_of(self, rows: Sequence[int]) -> list[Chunk]:
+        """Return the passages of these rows, in the order asked."""
+        return [self.chunks[r] for r in rows]
 
     def get(self, chunk_ids: list[str]) -> list[Chunk]:
         """Return the passages with these ids, in the order asked (unknown ids are left out)."""

@@ -5,7 +5,8 @@ Tables (`C` is settings.pg_collection, so the Chinese index shares the database)
     chatbot_versions(collection, version, manifest)
     chatbot_embeddings(model, hash, vec)     embedding cache shared by every builder
     C_v_<version>                            passages: row, chunk fields, vector (HNSW), length
-    C_t_<version>                            postings of the BM25 tokenizer: term, row, tf
+    C_t_<version>                            postings of the BM25 tokenizer: term, row, tf, length
+    C_d_<version>                            document frequency of each term
 A build creates the version's tables, fills them, builds the HNSW index and repoints
 chatbot_live in a single transaction: a build killed at any moment leaves nothing behind, and
 readers (this machine, other chat servers, streaming replicas) see the old version until it commits.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import logging
 import queue
 import re
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -36,6 +38,7 @@ from chatbot.settings import Settings
 from chatbot.stores.common import (
     KEEP_OLD_VERSIONS,
     BuildLocked,
+    IndexMismatch,
     IndexMissing,
     IndexSpec,
     Manifest,
@@ -266,14 +269,21 @@ class PgStore:
         return [(r[0], Chunk(*r[1:])) for r in rows]
 
     def load(self, spec: IndexSpec, version: str | None = None) -> PgIndexVersion:
-        """Return the live (or given) version, checked against `spec`, with its passages in memory."""
+        """Return the live (or given) version, checked against `spec`; its passages stay in the database."""
         manifest = self.read_manifest(version)
         if manifest is None:
             raise IndexMissing(f"No index in {self.describe()}: build it with `chatbot index`.")
         check_manifest(manifest, spec, self.describe())
         with self.pool.connection() as conn:
-            chunks = [c for _, c in self._chunks(conn, manifest.version)]
-        return PgIndexVersion(self, manifest, chunks)
+            found = conn.execute(
+                "SELECT to_regclass(%s)", [_name(self.collection, "d", manifest.version).as_string(conn)]
+            ).fetchone()
+        if not found or found[0] is None:
+            raise IndexMismatch(
+                f"The index in {self.describe()} was built by an earlier version of this program "
+                "(no term frequencies): rebuild it with `chatbot index --full`."
+            )
+        return PgIndexVersion(self, manifest)
 
     def old_chunks(self, old: Manifest) -> dict[str, list[Chunk]]:
         """Return the chunks of version `old` grouped by document."""
@@ -293,6 +303,7 @@ class PgStore:
         self.ensure_schema()
         table = _name(self.collection, "v", manifest.version)
         terms = _name(self.collection, "t", manifest.version)
+        frequencies = _name(self.collection, "d", manifest.version)
         conn = self.pool.connect(autocommit=False)
         try:
             register_vector(conn)
@@ -314,30 +325,46 @@ class PgStore:
                     sql.Literal(manifest.spec.dim),
                 )
             )
-            postings: list[tuple[str, int, int]] = []
             cols = sql.SQL(", ").join(
                 sql.Identifier(f) for f in ("row", *_CHUNK_FIELDS, "embedding", "length")
             )
-            with conn.cursor().copy(
-                sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(table, cols)
-            ) as copy:
-                copy.set_types(_COPY_TYPES)
-                for row, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True)):
-                    counts = Counter(tokenize(chunk.text)) if lexical else Counter()
-                    postings.extend((t, row, n) for t, n in counts.items())
-                    copy.write_row([row, *asdict(chunk).values(), vector, sum(counts.values())])
+            # The postings go to a file as the passages are copied (one tokenization, and memory
+            # flat: a million passages have ~80 million postings), then into their own table.
+            with tempfile.TemporaryFile("w+b") as postings:
+                with conn.cursor().copy(
+                    sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(table, cols)
+                ) as copy:
+                    copy.set_types(_COPY_TYPES)
+                    for row, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True)):
+                        counts = Counter(tokenize(chunk.text)) if lexical else Counter()
+                        length = sum(counts.values())
+                        # Terms are runs of letters, digits or CJK: nothing COPY's text format escapes.
+                        postings.write(
+                            "".join(f"{t}\t{row}\t{n}\t{length}\n" for t, n in counts.items()).encode()
+                        )
+                        copy.write_row([row, *asdict(chunk).values(), vector, length])
+                conn.execute(
+                    sql.SQL(
+                        "CREATE INDEX ON {} USING hnsw (embedding vector_ip_ops) "
+                        "WITH (m = {}, ef_construction = {})"
+                    ).format(table, sql.Literal(self.hnsw_m), sql.Literal(self.ef_construction))
+                )
+                conn.execute(sql.SQL("CREATE INDEX ON {} (chunk_id)").format(table))
+                conn.execute(
+                    sql.SQL("CREATE TABLE {} (term text, row int4, tf int4, length int4)").format(terms)
+                )
+                postings.seek(0)
+                with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(terms)) as copy:
+                    while block := postings.read(1 << 20):
+                        copy.write(block)
+            # BM25 reads a term's postings with their lengths from the index alone.
+            conn.execute(sql.SQL("CREATE INDEX ON {} (term) INCLUDE (row, tf, length)").format(terms))
             conn.execute(
                 sql.SQL(
-                    "CREATE INDEX ON {} USING hnsw (embedding vector_ip_ops) "
-                    "WITH (m = {}, ef_construction = {})"
-                ).format(table, sql.Literal(self.hnsw_m), sql.Literal(self.ef_construction))
+                    "CREATE TABLE {} AS SELECT term, count(*)::int4 AS df FROM {} GROUP BY term"
+                ).format(frequencies, terms)
             )
-            conn.execute(sql.SQL("CREATE TABLE {} (term text, row int4, tf int4)").format(terms))
-            if postings:
-                with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(terms)) as copy:
-                    for posting in postings:
-                        copy.write_row(posting)
-            conn.execute(sql.SQL("CREATE INDEX ON {} (term)").format(terms))
+            conn.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (term)").format(frequencies))
             conn.execute(
                 "INSERT INTO chatbot_versions VALUES (%s, %s, %s)",
                 [self.collection, manifest.version, manifest.model_dump_json()],
@@ -380,7 +407,7 @@ class PgStore:
                         "DELETE FROM chatbot_versions WHERE collection = %s AND version = %s",
                         [self.collection, version],
                     )
-                    for kind in ("v", "t"):
+                    for kind in ("v", "t", "d"):
                         conn.execute(
                             sql.SQL("DROP TABLE IF EXISTS {}").format(_name(self.collection, kind, version))
                         )
@@ -417,24 +444,54 @@ class PgStore:
 
 
 class PgIndexVersion:
-    """A live version: passages in memory for the lexical aids, vectors searched in PostgreSQL."""
+    """A live version in the database: this process holds its manifest and two statistics, and
+    reads passages, vectors and postings per question (nothing per passage stays in memory)."""
 
-    def __init__(self, store: PgStore, manifest: Manifest, chunks: list[Chunk]) -> None:
+    def __init__(self, store: PgStore, manifest: Manifest) -> None:
         self.store = store
         self.manifest = manifest
-        self.chunks = chunks
         self._table = _name(store.collection, "v", manifest.version)
         self._terms = _name(store.collection, "t", manifest.version)
+        self._frequencies = _name(store.collection, "d", manifest.version)
+        self._stats: tuple[float, float] | None = None
 
     @property
     def version(self) -> str:
         return self.manifest.version
 
-    def count(self) -> int:
-        """Return how many passages the version holds (counted in the database)."""
+    @property
+    def chunks(self) -> list[Chunk]:
+        """Return every passage, by row, read from the database on each call (for tools; answering
+        reads only its candidates, with chunks_of)."""
         with self.store.pool.connection() as conn:
-            row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(self._table)).fetchone()
+            return [c for _, c in self.store._chunks(conn, self.version)]
+
+    def chunks_of(self, rows: Sequence[int]) -> list[Chunk]:
+        """Return the passages of these rows, in the order asked."""
+        with self.store.pool.connection() as conn:
+            found = dict(self.store._chunks(conn, self.version, sql.SQL("WHERE row = ANY(%s)"), [list(rows)]))
+        return [found[r] for r in rows]
+
+    def count(self, language: str | None = None) -> int:
+        """Return how many passages the version holds (in `language` only, if given), counted in SQL."""
+        where = _NO_FILTER if language is None else sql.SQL("WHERE language = %s")
+        with self.store.pool.connection() as conn:
+            row = conn.execute(
+                sql.SQL("SELECT count(*) FROM {} {}").format(self._table, where),
+                [] if language is None else [language],
+            ).fetchone()
         return int(row[0]) if row else 0
+
+    def stats(self) -> tuple[float, float]:
+        """Return the number of passages and their mean length in terms (read once per version)."""
+        if self._stats is None:
+            with self.store.pool.connection() as conn:
+                row = conn.execute(
+                    sql.SQL("SELECT count(*), coalesce(avg(length), 0) FROM {}").format(self._table)
+                ).fetchone()
+            n, avgdl = (float(row[0]), float(row[1])) if row else (0.0, 0.0)
+            self._stats = (n, avgdl or 1.0)
+        return self._stats
 
     def search(self, query: Vectors, k: int) -> list[tuple[int, float]]:
         """Return (row, cosine) of the `k` nearest passages by the HNSW index (inner product)."""
@@ -462,6 +519,30 @@ class PgIndexVersion:
             }
         return [found[i] for i in chunk_ids if i in found]
 
+    def vectors_of(self, chunk_ids: Sequence[str]) -> Vectors:
+        """Return the vectors of these passages, in the order asked."""
+        with self.store.pool.connection() as conn:
+            found = dict(
+                conn.execute(
+                    sql.SQL("SELECT chunk_id, embedding FROM {} WHERE chunk_id = ANY(%s)").format(
+                        self._table
+                    ),
+                    [list(chunk_ids)],
+                ).fetchall()
+            )
+        if not chunk_ids:
+            return np.zeros((0, self.manifest.spec.dim), dtype=np.float32)
+        return np.vstack([np.asarray(found[i].to_numpy(), dtype=np.float32) for i in chunk_ids])
+
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """Return how many passages contain each of `terms` (those in none are left out)."""
+        with self.store.pool.connection() as conn:
+            rows = conn.execute(
+                sql.SQL("SELECT term, df FROM {} WHERE term = ANY(%s::text[])").format(self._frequencies),
+                [list(dict.fromkeys(terms))],
+            ).fetchall()
+        return {str(t): int(n) for t, n in rows}
+
     def all_vectors(self) -> Vectors:
         """Return every passage's vector, row by row."""
         with self.store.pool.connection() as conn:
@@ -478,17 +559,16 @@ class PgIndexVersion:
         The Lucene form bm25s uses: idf = ln(1 + (N - df + 0.5) / (df + 0.5)),
         tf part = tf / (tf + k1 (1 - b + b len / avglen)).
         """
+        n, avgdl = self.stats()
         query = sql.SQL("""
-            WITH stats AS (SELECT count(*)::float8 AS n, avg(length)::float8 AS avgdl FROM {v}),
-                 q AS (SELECT DISTINCT unnest(%s::text[]) AS term),
-                 df AS (SELECT t.term, count(*)::float8 AS df FROM {t} t JOIN q USING (term) GROUP BY t.term)
-            SELECT t.row, sum(ln(1 + (s.n - df.df + 0.5) / (df.df + 0.5))
-                              * t.tf / (t.tf + %s * (1 - %s + %s * v.length / s.avgdl))) AS score
-            FROM {t} t JOIN df USING (term) JOIN {v} v USING (row) CROSS JOIN stats s
+            WITH q AS (SELECT term, ln(1 + (%s - df + 0.5) / (df + 0.5)) AS idf
+                       FROM {d} WHERE term = ANY(%s::text[]))
+            SELECT t.row, sum(q.idf * t.tf / (t.tf + %s * (1 - %s + %s * t.length / %s))) AS score
+            FROM {t} t JOIN q USING (term)
             GROUP BY t.row ORDER BY score DESC, t.row LIMIT %s
-        """).format(v=self._table, t=self._terms)
+        """).format(d=self._frequencies, t=self._terms)
         with self.store.pool.connection() as conn:
-            rows = conn.execute(query, [list(terms), k1, b, b, k]).fetchall()
+            rows = conn.execute(query, [n, list(dict.fromkeys(terms)), k1, b, b, avgdl, k]).fetchall()
         return [(int(r), float(s)) for r, s in rows]
 
     def full_text(self, question: str, k: int) -> list[tuple[int, float]]:

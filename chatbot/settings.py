@@ -53,12 +53,13 @@ class Settings(BaseSettings):
     pg_statement_timeout_s: float = Field(30.0, gt=0)
     # Tables are named after this, so several indexes (the Chinese one) share one database.
     pg_collection: str = Field("chatbot", pattern=r"^[a-z][a-z0-9_]{0,20}$")
-    # pgvector HNSW: graph degree and build-time beam (pgvector defaults), and the search beam.
-    # Measured at 100k passages (benchmarks/bench_scale.py): ef_search 40 / 100 / 200 gave
-    # recall@10 0.856 / 0.957 / 0.988 at p50 1.8 / 1.5 / 2.0 ms; 200 leaves room as the index grows.
-    pg_hnsw_m: int = Field(16, ge=2)
-    pg_ef_construction: int = Field(64, ge=4)
-    pg_ef_search: int = Field(200, ge=1)
+    # pgvector HNSW: graph degree, build-time beam and search beam. Measured at 1,000,000
+    # passages (benchmarks/bench_scale.py, docs/pgvector.md): pgvector's defaults (m 16, ef_construction
+    # 64) gave recall@10 0.782 / 0.906 at ef_search 200 / 400; m 32, ef_construction 80 gave 0.962 /
+    # 0.992 at p50 4.6 / 5.5 ms (the HNSW build 16.5 min instead of 9.5). At 100k, m 16 had 0.988 at 200.
+    pg_hnsw_m: int = Field(32, ge=2)
+    pg_ef_construction: int = Field(80, ge=4)
+    pg_ef_search: int = Field(400, ge=1)
     # maintenance_work_mem of a build: an HNSW graph that outgrows it is finished on disk, many
     # times slower (a million 384-d passages need about 2 GB). The server's own parallel
     # maintenance workers build it with this many processes besides the leader.

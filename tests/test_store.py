@@ -10,6 +10,7 @@ from chatbot.indexer import index_spec
 from chatbot.pipeline import Chatbot
 from chatbot.stores import IndexMismatch, IndexMissing
 from chatbot.stores.faiss_store import VERSIONS, current_version, load_index, read_manifest
+from tests.documents import edit_document
 
 
 def test_round_trip(make_settings, encoder):
@@ -53,9 +54,7 @@ def test_unchanged_corpus_writes_nothing(make_settings, encoder):
 
 
 def _edit_and_build(settings, encoder, old: str, new: str):
-    doc = sorted(settings.corpus.iterdir())[3]
-    doc.chmod(0o644)
-    doc.write_text(doc.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    edit_document(sorted(settings.corpus.iterdir())[3], old, new)
     return Chatbot(settings, encoder).build(progress=False)
 
 

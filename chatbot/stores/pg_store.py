@@ -16,7 +16,6 @@ readers (this machine, other chat servers, streaming replicas) see the old versi
 from __future__ import annotations
 
 import logging
-import math
 import queue
 import re
 import tempfile
@@ -376,8 +375,9 @@ class PgStore:
                 with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(terms)) as copy:
                     while block := postings.read(1 << 20):
                         copy.write(block)
-            # BM25 reads a term's postings with their lengths from the index alone.
-            conn.execute(sql.SQL("CREATE INDEX ON {} (term) INCLUDE (row, tf, length)").format(terms))
+            # BM25 reads a term's postings with their lengths from the index alone, and rescoring
+            # finds one passage's posting of a term in it.
+            conn.execute(sql.SQL("CREATE INDEX ON {} (term, row) INCLUDE (tf, length)").format(terms))
             conn.execute(
                 sql.SQL(
                     "CREATE TABLE {} AS SELECT term, count(*)::int4 AS df FROM {} GROUP BY term"
@@ -649,27 +649,10 @@ class PgIndexVersion:
     def _rescore(
         self, rows: list[int], terms: list[str], k: int, k1: float, b: float
     ) -> list[tuple[int, float]]:
-        """Return the `k` best of `rows` by exact BM25, from their text tokenized as at build."""
-        n, avgdl = self.stats()
-        with self.store.pool.connection() as conn:
-            texts = conn.execute(
-                sql.SQL("SELECT row, text FROM {} WHERE row = ANY(%s)").format(self._table), [rows]
-            ).fetchall()
-            df = dict(
-                conn.execute(
-                    sql.SQL("SELECT term, df FROM {} WHERE term = ANY(%s::text[])").format(self._frequencies),
-                    [terms],
-                ).fetchall()
-            )
-        idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
-        scored = []
-        for row, text in texts:
-            counts = Counter(tokenize(text))
-            norm = k1 * (1 - b + b * sum(counts.values()) / avgdl)
-            score = sum(w * counts[t] / (counts[t] + norm) for t, w in idf.items() if t in counts)
-            scored.append((int(row), score))
-        scored.sort(key=lambda rs: (-rs[1], rs[0]))
-        return scored[:k]
+        """Return the `k` best of `rows` by exact BM25, from their postings of each term (one
+        look-up per term and passage in the (term, row) index)."""
+        cut = sql.SQL("WHERE t.row = ANY({}::int4[])").format(sql.Literal(rows))
+        return self._bm25_sum(self._terms, cut, terms, k, k1, b)
 
     def full_text(self, question: str, k: int) -> list[tuple[int, float]]:
         """Return (row, ts_rank_cd) of the `k` best passages by PostgreSQL's own English full-text search."""

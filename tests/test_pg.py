@@ -214,6 +214,60 @@ def test_bm25_in_sql_ranks_as_bm25s(make_settings, pg_database, encoder):
         assert np.allclose([s for _, s in got], [s for _, s in expected], rtol=1e-4), question
 
 
+def _postings(dsn: str, kind: str, version: str) -> list[tuple[str, int, int, int]]:
+    """Return (term, row, tf, length) of a version's exact ("t") or truncated ("i") postings."""
+    table = f"chatbot_{kind}_" + "".join(ch if ch.isalnum() else "_" for ch in version.lower())
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(f'SELECT term, row, tf, length FROM "{table}"').fetchall()
+
+
+def test_bm25_over_truncated_postings_keeps_each_terms_best(make_settings, pg_database, encoder):
+    settings = make_settings(
+        vector_store="pgvector", pg_dsn=pg_database, pg_bm25_postings_per_term=3, chinese_index=False
+    )
+    bot = Chatbot(settings, encoder)
+    version = bot.build(progress=False).version
+    index = bot.index()
+    unscored = Chatbot(settings.model_copy(update={"pg_bm25_rescore": 0}), encoder).index()
+    k1, b = settings.bm25_k1, settings.bm25_b
+    exact = _postings(pg_database, "t", version)
+    lengths = {row: length for _, row, _, length in exact}
+    mean_length = np.mean(list(lengths.values()))
+    weights: dict[str, list[tuple[float, int]]] = {}
+    for term, row, tf, length in exact:
+        weights.setdefault(term, []).append((tf / (tf + k1 * (1 - b + b * length / mean_length)), row))
+    # Each term keeps exactly its 3 heaviest postings (ties to the lower row).
+    best = {
+        (term, row) for term, ws in weights.items() for _, row in sorted(ws, key=lambda w: (-w[0], w[1]))[:3]
+    }
+    assert {(t, r) for t, r, _, _ in _postings(pg_database, "i", version)} == best
+    lines = (QUESTIONS / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:20]
+    lost = []
+    for question in (json.loads(line)["question"] for line in lines):
+        terms = tokenize(question)
+        full = dict(index.bm25(terms, 10_000, k1, b, exact=True))  # type: ignore[attr-defined]
+        allowed = {r for t, r in best if t in terms}
+        # Candidates come from the truncated lists only; rescored, each has its exact BM25 score,
+        # and without rescoring the truncated sum, never above it.
+        got = index.bm25(terms, 10, k1, b)  # type: ignore[attr-defined]
+        assert got and {r for r, _ in got} <= allowed, question
+        assert np.allclose([s for _, s in got], [full[r] for r, _ in got], rtol=1e-6), question
+        assert [s for _, s in got] == sorted((s for _, s in got), reverse=True), question
+        summed = unscored.bm25(terms, 10, k1, b)  # type: ignore[attr-defined]
+        assert summed and {r for r, _ in summed} <= allowed, question
+        assert all(s <= full[r] + 1e-9 for r, s in summed), question
+        lost.append(any(s < full[r] - 1e-6 for r, s in summed))
+    assert any(lost)  # some passage ranked lost a term's share
+    # Asked without the truncated table (a version built before it existed), BM25 is exact.
+    table = "chatbot_i_" + "".join(ch if ch.isalnum() else "_" for ch in version.lower())
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(f'DROP TABLE "{table}"')
+    old = Chatbot(settings, encoder).index()
+    question = tokenize(GDP_QUESTION)
+    assert old.bm25(question, 10, k1, b) == index.bm25(question, 10, k1, b, exact=True)  # type: ignore[attr-defined]
+    assert "367.5" in Chatbot(settings, encoder).ask(GDP_QUESTION).text
+
+
 def test_a_chat_server_over_pgvector_answers_as_faiss_does(make_settings, pg_database, encoder):
     on_disk = Chatbot(make_settings(), encoder)
     on_disk.build(progress=False)

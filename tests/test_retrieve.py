@@ -77,3 +77,15 @@ def test_bm25_index_is_built_once_per_index_version(bundled_bot):
     index = bundled_bot.index()
     assert bundled_bot.aids.get(index) is bundled_bot.aids.get(index)
     assert bundled_bot.aids.get(index).vectors.shape == (len(index.chunks), bundled_bot.encoder.dim)
+
+
+def test_in_process_bm25_ranks_as_a_full_sort_of_every_score(bundled_bot):
+    # The k best by a partial selection: the same rows in the same order (ties by row) as sorting
+    # every passage's score, for every k, including ties cut at the k-th place.
+    aids = bundled_bot.aids.get(bundled_bot.index())
+    for question in ("GDP of Liangjiang in 2020", "Zhubajie", "investment park area", "zzzz unknown"):
+        terms = tokenize(question)
+        scores = aids.lexical.scores(terms)
+        ranked = sorted((i for i in range(len(scores)) if scores[i] > 0), key=lambda i: (-scores[i], i))
+        for k in (0, 1, 3, 10, 40, len(scores) + 1):
+            assert [r for r, _ in aids.bm25(terms, k)] == ranked[:k], (question, k)

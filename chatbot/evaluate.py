@@ -82,6 +82,7 @@ class Verdict:
     markers_valid: bool
     seconds: float
     words: int = 0  # the answer's length, its source list not counted (metrics.answer_words)
+    fell_back: bool = False  # the chosen writer (the LLM) could not answer and another one did
 
     @property
     def first_relevant_rank(self) -> int | None:
@@ -134,6 +135,7 @@ def judge(q: Question, answer: Answer, seconds: float, relevant_total: int) -> V
         markers_valid=markers <= set(passages),
         seconds=seconds,
         words=answer_words(answer.text),
+        fell_back=bool(answer.notice) and answer.writer == "extractive",
     )
 
 
@@ -172,6 +174,8 @@ def record(q: Question, answer: Answer, v: Verdict) -> dict[str, object]:
         },
         "words": v.words,
         "seconds": round(v.seconds, 3),
+        "writer": answer.writer,
+        "notice": answer.notice,
         "answerable": q.answerable,
         "confidence": None if answer.confidence is None else round(answer.confidence, 4),
         "judged": None if answer.judged is None else _judged(answer.judged),
@@ -241,6 +245,7 @@ def summarise(verdicts: Sequence[Verdict]) -> dict[str, float | int | None]:
         "markers_valid": _share([v.markers_valid for v in verdicts]),
         "answer_words_mean": length_summary([v.words for v in answered])[0],
         "answer_words_median": length_summary([v.words for v in answered])[1],
+        "fell_back": _share([v.fell_back for v in verdicts]),
         "latency_p50_ms": round(float(np.percentile(latencies, 50)), 1) if len(latencies) else None,
         "latency_p95_ms": round(float(np.percentile(latencies, 95)), 1) if len(latencies) else None,
     }

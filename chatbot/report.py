@@ -19,7 +19,8 @@ TABLE = (*GATED, "answer_words_mean", "answer_words_median", "latency_p50_ms", "
 # The side-by-side table of every set: what a change must not lose anywhere.
 SIDE_BY_SIDE = (
     "hit@1", "hit@5", "key_fact_accuracy", "abstention_accuracy", "false_abstention",
-    "citation_support", "citation_precision", "answer_words_mean", "answer_words_median", "latency_p50_ms",
+    "citation_support", "citation_precision", "answer_words_mean", "answer_words_median", "fell_back",
+    "latency_p50_ms",
 )
 # Long answers and questions are cut in the failure table so it stays readable.
 CELL_CHARS = 220
@@ -48,6 +49,8 @@ DEFINITIONS = (
     ("citation precision", "share of [n] markers in answered answers whose passage contains the "
      "claim the marker closes (the answers are extractive), or shares a key with a reworded claim "
      "(ALCE's citation precision)."),
+    ("fell back", "share of answers the chosen writer could not give (an LLM that failed, timed out "
+     "or wrote nothing the passages support), so that the extractive answer was shown instead."),
     ("markers valid", "share of answers in which every [n] marker points to a listed citation."),
     ("latency p50 / p95", "median and 95th-percentile seconds per question (shown in ms), measured "
      "around `Chatbot.ask` after one untimed warm-up question per configuration (which loads the "

@@ -137,11 +137,13 @@ def test_judge_flags_what_went_wrong():
     assert declined.correct
 
 
-def _verdict(answerable=True, relevant=(), key=False, abstained=False, precise=(0, 0), seconds=0.1):
+def _verdict(
+    answerable=True, relevant=(), key=False, abstained=False, precise=(0, 0), seconds=0.1, fell_back=False
+):
     return Verdict(
         answerable=answerable, relevant=tuple(relevant), relevant_total=2,
         key_in_answer=key, citation_supported=key, precise_citations=precise[0], citations=precise[1],
-        abstained=abstained, markers_valid=True, seconds=seconds,
+        abstained=abstained, markers_valid=True, seconds=seconds, fell_back=fell_back,
     )
 
 
@@ -149,7 +151,7 @@ def test_summarise_over_hand_made_verdicts():
     verdicts = [
         _verdict(relevant=(T, F, F), key=True, precise=(2, 2), seconds=0.1),
         _verdict(relevant=(F, F, T), key=False, precise=(0, 1), seconds=0.2),
-        _verdict(relevant=(F, F, F), abstained=True, seconds=0.3),
+        _verdict(relevant=(F, F, F), abstained=True, seconds=0.3, fell_back=True),
         _verdict(answerable=False, abstained=True, seconds=0.4),
     ]
     m = summarise(verdicts)
@@ -162,6 +164,7 @@ def test_summarise_over_hand_made_verdicts():
     assert m["citation_support"] == 0.5  # of the two answered answerable questions
     assert m["citation_precision"] == pytest.approx(2 / 3, abs=1e-4)
     assert m["latency_p50_ms"] == 250.0
+    assert m["fell_back"] == 0.25  # of all answers, refusals included
     assert summarise(verdicts[:3])["abstention_accuracy"] is None  # nothing to judge, not 0
 
 

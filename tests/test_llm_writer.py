@@ -6,6 +6,10 @@ only ever see sentences the passages support, or the extractive answer with a no
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +25,7 @@ from chatbot.writers.prompt import SCHEMA, messages, read_reply
 from chatbot.writers.support import split_claims
 from tests.conftest import free_port
 
+REPO = Path(__file__).resolve().parents[1]
 QUESTION = "What was the GDP of Liangjiang New Area in 2020?"
 
 
@@ -216,3 +221,29 @@ def test_the_chatbots_of_one_process_share_one_packaged_model_server(bundled_bot
         first.close()
     with pytest.raises(httpx.TransportError):
         httpx.get(url.removesuffix("/v1") + "/health", timeout=10)
+
+
+def test_chatbot_eval_reports_the_llm_writer_beside_the_extractive_one(copy_of_bundled, llm_url, tmp_path):
+    settings = copy_of_bundled("eval-llm")
+    questions = tmp_path / "two.jsonl"
+    dev = (REPO / "eval" / "questions" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    questions.write_text("".join(line + "\n" for line in dev[:2]), encoding="utf-8")
+    out = tmp_path / "report"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "CHATBOT_LLM_BASE_URL": llm_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "chatbot.cli", "eval", str(questions), "--config", "default", "llm",
+         "--corpus", str(settings.corpus), "--index", str(settings.index), "--out", str(out)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads((out / "summary.json").read_text())
+    metrics = summary["metrics"]["two"]
+    assert set(metrics) == {"default", "llm"} and metrics["default"]["fell_back"] == 0.0
+    records = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    llm = [r for r in records if r["config"] == "llm"]
+    assert len(llm) == 2 and {r["writer"] for r in llm} <= {"llm", "extractive"}
+    # An answer the LLM could not give is the extractive one, with the notice that says so.
+    quoted = [r for r in llm if r["writer"] == "extractive"]
+    assert all(r["notice"].startswith("The language model's answer was not used") for r in quoted)
+    assert metrics["llm"]["fell_back"] == len(quoted) / 2
+    assert "fell_back" in (out / "report.md").read_text()

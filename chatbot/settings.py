@@ -56,7 +56,8 @@ class Settings(BaseSettings):
     # pgvector HNSW: graph degree, build-time beam and search beam. Measured at 1,000,000
     # passages (benchmarks/bench_scale.py, docs/pgvector.md): pgvector's defaults (m 16, ef_construction
     # 64) gave recall@10 0.782 / 0.906 at ef_search 200 / 400; m 32, ef_construction 80 gave 0.962 /
-    # 0.992 at p50 4.6 / 5.5 ms (the HNSW build 16.5 min instead of 9.5). At 100k, m 16 had 0.988 at 200.
+    # 0.992 at p50 4.6 / 5.5 ms (the HNSW build 16.5 min instead of 9.5; a second build: 0.911 / 0.981
+    # at 5.1 / 6.2 ms). At 100k, m 16 had 0.988 at 200.
     pg_hnsw_m: int = Field(32, ge=2)
     pg_ef_construction: int = Field(80, ge=4)
     pg_ef_search: int = Field(400, ge=1)

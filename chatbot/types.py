@@ -203,7 +203,7 @@ class Answer:
     hits: tuple[Hit, ...] = field(default=(), compare=False, repr=False)
     built_at: str = field(default="", compare=False)  # when the index version that answered was built
     # Which writer composed the text ("extractive" or "llm"), and a one-line notice for the user
-    # when the chosen writer could not answer and another did ("" otherwise).
+    # when the chosen writer could not answer and another did, or left sentences out ("" otherwise).
     writer: str = "extractive"
     notice: str = ""
     # How sure the extractive judge is that the passages answer (compared with settings.abstain_below),

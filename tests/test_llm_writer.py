@@ -23,9 +23,8 @@ from chatbot.pipeline import Chatbot
 from chatbot.writers import Delta, Final
 from chatbot.writers.prompt import SCHEMA, messages, read_reply
 from chatbot.writers.support import split_claims
-from tests.conftest import free_port
+from tests.conftest import QUESTIONS, free_port
 
-REPO = Path(__file__).resolve().parents[1]
 QUESTION = "What was the GDP of Liangjiang New Area in 2020?"
 
 
@@ -226,7 +225,7 @@ def test_the_chatbots_of_one_process_share_one_packaged_model_server(bundled_bot
 def test_chatbot_eval_reports_the_llm_writer_beside_the_extractive_one(copy_of_bundled, llm_url, tmp_path):
     settings = copy_of_bundled("eval-llm")
     questions = tmp_path / "two.jsonl"
-    dev = (REPO / "eval" / "questions" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    dev = (QUESTIONS / "dev.jsonl").read_text(encoding="utf-8").splitlines()
     questions.write_text("".join(line + "\n" for line in dev[:2]), encoding="utf-8")
     out = tmp_path / "report"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "CHATBOT_LLM_BASE_URL": llm_url}

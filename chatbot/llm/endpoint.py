@@ -27,8 +27,7 @@ class Endpoint:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        s = settings
-        self._key = (s.llm_model, s.llm_threads, s.llm_context_tokens)
+        self._key = (settings.llm_model, settings.llm_threads, settings.llm_context_tokens)
 
     def base_url(self) -> str:
         """Return the base URL ("http://host:port/v1"); raises ModelUnavailable if none can start."""
